@@ -1,0 +1,71 @@
+# 善治 Shanzhi. `make run` serves the demo; `make test` runs the whole suite.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 5000
+TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/test
+PYTEST_ARGS ?=
+FLASK := $(BIN)/flask --app portal
+
+.PHONY: setup run test test-sqlite test-postgres bench lint format translations clean
+
+setup: $(VENV)/.installed static/vendor/.copied translations
+
+$(VENV)/.installed: pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+static/vendor/.copied: node_modules/.package-lock.json
+	mkdir -p static/vendor
+	cp node_modules/htmx.org/dist/htmx.min.js static/vendor/htmx.min.js
+	cp node_modules/axe-core/axe.min.js static/vendor/axe.min.js
+	@touch $@
+
+translations: $(VENV)/.installed
+	@$(BIN)/pybabel compile --use-fuzzy -q -d portal/translations
+
+run: setup
+	$(FLASK) db upgrade
+	$(FLASK) seed-demo --if-empty
+	@$(FLASK) demo-logins
+	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+
+test: setup test-sqlite test-postgres
+
+test-sqlite:
+	@echo "== Test suite on SQLite =="
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+test-postgres:
+	@echo "== Test suite on PostgreSQL ($(TEST_DATABASE_URL)) =="
+	@if $(BIN)/python -c "import psycopg, sys; psycopg.connect(sys.argv[1], connect_timeout=3).close()" "$(TEST_DATABASE_URL)" 2>/dev/null; then \
+		TEST_DATABASE_URL="$(TEST_DATABASE_URL)" $(BIN)/pytest --db=postgres $(PYTEST_ARGS); \
+	elif [ "$$CI" = "true" ]; then \
+		echo "PostgreSQL at $(TEST_DATABASE_URL) is unreachable and CI=true: the PostgreSQL leg cannot be skipped."; exit 1; \
+	else \
+		echo "SKIPPED the PostgreSQL leg: no PostgreSQL reachable at $(TEST_DATABASE_URL) (set TEST_DATABASE_URL)."; \
+	fi
+
+bench: setup
+	$(BIN)/python -m bench.run
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: setup
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+extract-messages: setup
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o portal/translations/messages.pot --no-location --sort-output .
+	$(BIN)/pybabel update -i portal/translations/messages.pot -d portal/translations --no-fuzzy-matching
+
+clean:
+	rm -rf $(VENV) node_modules static/vendor

@@ -1,0 +1,76 @@
+"""Render a whole page or one of its blocks, and the htmx response headers.
+
+A page's context is built once, by the view; a plain request gets the whole
+template, an htmx request aimed at one of the page's regions gets that region's
+block of the same template (jinja2-fragments). The region is chosen by the
+`HX-Target` header (the id of the element being swapped), never by the id of the
+element that fired the request.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+
+from flask import Response, make_response, redirect, render_template, request
+from jinja2_fragments.flask import render_block
+
+
+def is_htmx() -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def is_boosted() -> bool:
+    return request.headers.get("HX-Boosted") == "true"
+
+
+def htmx_target() -> str | None:
+    """The id of the element an htmx request will swap, if it is not a boosted page load."""
+    if not is_htmx() or is_boosted():
+        return None
+    return request.headers.get("HX-Target")
+
+
+def render(
+    template: str,
+    blocks: Mapping[str, str] | None = None,
+    status: int = 200,
+    **context,
+) -> Response:
+    """Render `template`, or only the block that `blocks` maps the HX-Target to."""
+    target = htmx_target()
+    if blocks and target in blocks:
+        body = render_block(template, blocks[target], **context)
+    else:
+        body = render_template(template, **context)
+    response = make_response(body, status)
+    response.vary.add("HX-Request")
+    return response
+
+
+def with_htmx_redirect(url: str) -> Response:
+    """A client-side redirect for htmx: 200 with HX-Redirect (htmx does not follow 3xx to a new page)."""
+    response = make_response("", 200)
+    response.headers["HX-Redirect"] = url
+    return response
+
+
+def redirect_after_post(url: str) -> Response:
+    """Post/redirect/get for a plain form; HX-Redirect for an htmx request that is not boosted."""
+    if is_htmx() and not is_boosted():
+        return with_htmx_redirect(url)
+    return redirect(url, 303)
+
+
+def trigger(response: Response, event: str, detail: object = None) -> Response:
+    """Add an event to HX-Trigger, merging with any already set."""
+    current = response.headers.get("HX-Trigger")
+    events: dict = {}
+    if current:
+        try:
+            events = json.loads(current)
+        except ValueError:
+            events = {name.strip(): None for name in current.split(",")}
+    events[event] = detail
+    response.headers["HX-Trigger"] = json.dumps(events, ensure_ascii=False)
+    return response

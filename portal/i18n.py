@@ -1,0 +1,41 @@
+"""Language choice: Chinese (zh-Hans) first, English on request."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from flask import request
+from flask_babel import format_date as babel_format_date
+from flask_babel import format_datetime as babel_format_datetime
+from flask_babel import get_locale
+
+LANG_COOKIE = "lang"
+ZH = "zh_Hans_CN"
+EN = "en"
+
+
+def select_locale() -> str:
+    return EN if request.cookies.get(LANG_COOKIE) == "en" else ZH
+
+
+def html_lang() -> str:
+    return "en" if str(get_locale()) == EN else "zh-Hans"
+
+
+def is_english() -> bool:
+    return str(get_locale()) == EN
+
+
+def format_date(value: date | datetime | None) -> str:
+    """2026年11月26日 in Chinese, 26 Nov 2026 in English; times in Asia/Shanghai."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return babel_format_datetime(value, "d MMM y" if is_english() else "y年M月d日")
+    return babel_format_date(value, "d MMM y" if is_english() else "y年M月d日")
+
+
+def format_datetime(value: datetime | None) -> str:
+    if value is None:
+        return ""
+    return babel_format_datetime(value, "d MMM y HH:mm" if is_english() else "y年M月d日 HH:mm")

@@ -1,0 +1,64 @@
+"""Public pages: the village finder, a village's home, health, language."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, redirect, request
+from flask_login import current_user
+
+from portal.auth.access import public, village_page
+from portal.auth.redirects import safe_next
+from portal.htmx import render
+from portal.i18n import LANG_COOKIE
+from portal.villages.models import Village
+from portal.villages.services import find_villages, list_towns_with_villages
+
+bp = Blueprint("public", __name__)
+
+
+@bp.get("/healthz")
+@public
+def healthz():
+    return "ok", 200, {"Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store"}
+
+
+@bp.get("/")
+@public
+def index():
+    """Find your village by name; active search with htmx, a plain GET form without it."""
+    q = request.args.get("q", "").strip()
+    villages = find_villages(q) if q else []
+    towns = [] if q else list_towns_with_villages()
+    own_village = None
+    if current_user.is_authenticated and current_user.resident:
+        own_village = current_user.resident.village
+    return render(
+        "public/index.html",
+        blocks={"village-results": "results"},
+        q=q,
+        villages=villages,
+        towns=towns,
+        own_village=own_village,
+    )
+
+
+@bp.get("/v/<village>/")
+@village_page
+def village_home(village: Village):
+    return render("public/village.html", village=village, village_sections=[])
+
+
+@bp.get("/lang/<code>")
+@public
+def set_language(code: str):
+    """Switch the language; a cookie, not a database write."""
+    response = redirect(safe_next(request.args.get("next")), 303)
+    value = "en" if code == "en" else "zh"
+    response.set_cookie(
+        LANG_COOKIE,
+        value,
+        max_age=365 * 24 * 3600,
+        samesite="Lax",
+        httponly=True,
+        secure=current_app.config["SESSION_COOKIE_SECURE"],
+    )
+    return response

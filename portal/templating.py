@@ -1,0 +1,64 @@
+"""Template globals and filters shared by every page."""
+
+from __future__ import annotations
+
+import hashlib
+from functools import cache
+from pathlib import Path
+
+from flask import Flask, g, url_for
+from flask_login import current_user
+
+from portal import errors, i18n
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+    app.jinja_env.add_extension("jinja2.ext.do")
+    app.jinja_env.globals["nav_endpoints"] = app.view_functions
+    app.jinja_env.filters["date"] = i18n.format_date
+    app.jinja_env.filters["datetime"] = i18n.format_datetime
+    errors.init_app(app)
+    static_root = Path(app.static_folder)
+
+    @cache
+    def fingerprint(filename: str) -> str:
+        path = static_root / filename
+        try:
+            return hashlib.sha256(path.read_bytes()).hexdigest()[:10]
+        except OSError:
+            return "0"
+
+    def asset_url(filename: str) -> str:
+        """A static URL with a content hash, so browsers may cache it for a year."""
+        return url_for("static", filename=filename, v=fingerprint(filename))
+
+    @app.context_processor
+    def globals_for_templates():
+        return {
+            "asset_url": asset_url,
+            "html_lang": i18n.html_lang(),
+            "is_english": i18n.is_english(),
+            "current_village": g.get("village"),
+            "nav_roles": _nav_roles(),
+        }
+
+    @app.after_request
+    def long_cache_for_fingerprinted_assets(response):
+        from flask import request
+
+        if request.endpoint == "static" and request.args.get("v"):
+            response.cache_control.public = True
+            response.cache_control.max_age = 31536000
+            response.cache_control.immutable = True
+        return response
+
+
+def _nav_roles() -> set:
+    village = g.get("village")
+    if village is None or not current_user.is_authenticated:
+        return set()
+    from portal.auth.access import roles_in_village
+
+    return roles_in_village(current_user, village)

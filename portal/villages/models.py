@@ -1,0 +1,112 @@
+"""Towns 镇街, villages 行政村, grids 网格, households 户 and residents 村民."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal import clock
+from portal.coltypes import UTCDateTime
+from portal.extensions import db
+
+
+class QuorumMode(enum.StrEnum):
+    """How a villagers' assembly 村民会议 reaches quorum (Organic Law Art. 22)."""
+
+    PERSONS = "persons"  # more than half of eligible villagers aged 18+
+    HOUSEHOLDS = "households"  # at least two thirds of households represented
+
+
+class Gender(enum.StrEnum):
+    MALE = "male"
+    FEMALE = "female"
+
+
+class Town(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(60))
+    slug: Mapped[str] = mapped_column(sa.String(60), unique=True)
+
+    villages: Mapped[list[Village]] = relationship(back_populates="town", order_by="Village.name")
+
+
+class Village(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    town_id: Mapped[int] = mapped_column(sa.ForeignKey("town.id"), index=True)
+    name: Mapped[str] = mapped_column(sa.String(60), index=True)
+    slug: Mapped[str] = mapped_column(sa.String(60), unique=True)
+    quorum_mode: Mapped[QuorumMode] = mapped_column(
+        sa.Enum(QuorumMode, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e]),
+        default=QuorumMode.PERSONS,
+    )
+    # Days between announcing an assembly vote and opening it (Art. 21 notice period).
+    vote_notice_days: Mapped[int] = mapped_column(default=10)
+    # 征求意见 consultation period for draft rules, in days.
+    consultation_days: Mapped[int] = mapped_column(default=7)
+    # 公示 public notice periods, in days.
+    board_notice_days: Mapped[int] = mapped_column(default=5)
+    nomination_notice_days: Mapped[int] = mapped_column(default=7)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+
+    town: Mapped[Town] = relationship(back_populates="villages")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Grid(db.Model):
+    """A 网格: a group of households looked after by a grid worker."""
+
+    __table_args__ = (sa.UniqueConstraint("village_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    village_id: Mapped[int] = mapped_column(sa.ForeignKey("village.id"), index=True)
+    name: Mapped[str] = mapped_column(sa.String(60))
+
+    village: Mapped[Village] = relationship()
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Household(db.Model):
+    __table_args__ = (sa.UniqueConstraint("village_id", "door_number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    village_id: Mapped[int] = mapped_column(sa.ForeignKey("village.id"), index=True)
+    grid_id: Mapped[int | None] = mapped_column(sa.ForeignKey("grid.id"), index=True)
+    # 门牌号: the door number, unique within the village.
+    door_number: Mapped[str] = mapped_column(sa.String(40))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+
+    village: Mapped[Village] = relationship()
+    grid: Mapped[Grid | None] = relationship()
+    residents: Mapped[list[Resident]] = relationship(
+        back_populates="household", order_by="Resident.id"
+    )
+
+
+class Resident(db.Model):
+    """A person on the village roster 花名册. No ID-card numbers are kept."""
+
+    __table_args__ = (sa.Index("ix_resident_village_name", "village_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # The village is kept on the row too, so every roster query is scoped by one index.
+    village_id: Mapped[int] = mapped_column(sa.ForeignKey("village.id"))
+    household_id: Mapped[int] = mapped_column(sa.ForeignKey("household.id"), index=True)
+    name: Mapped[str] = mapped_column(sa.String(40))
+    birth_year: Mapped[int]
+    gender: Mapped[Gender] = mapped_column(
+        sa.Enum(Gender, native_enum=False, length=10, values_callable=lambda e: [m.value for m in e])
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+
+    household: Mapped[Household] = relationship(back_populates="residents")
+    village: Mapped[Village] = relationship()
+
+    def age_on(self, year: int) -> int:
+        return year - self.birth_year

@@ -1,0 +1,184 @@
+"""Fixtures: an app on a temporary-file SQLite database or on PostgreSQL.
+
+`pytest` runs on SQLite; `pytest --db=postgres` on the database named by
+TEST_DATABASE_URL (default postgresql://postgres@127.0.0.1:5432/test). The schema is
+built once per run by the Alembic migrations, so every run also proves they work.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from flask.testing import FlaskClient
+from itsdangerous import URLSafeTimedSerializer
+
+from portal import create_app
+from portal.extensions import db
+
+DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/test"
+TEST_SECRET = "testing-secret"
+CSRF_RAW = "0123456789abcdef0123456789abcdef01234567"
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--db", choices=["sqlite", "postgres"], default="sqlite", help="database for the suite"
+    )
+
+
+def pytest_report_header(config):
+    return f"database: {config.getoption('--db')}"
+
+
+def _pg_url() -> str:
+    url = os.environ.get("TEST_DATABASE_URL") or DEFAULT_PG
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://") :]
+    return url.replace("postgresql://", "postgresql+psycopg://", 1)
+
+
+@pytest.fixture(scope="session")
+def db_backend(request) -> str:
+    return request.config.getoption("--db")
+
+
+@pytest.fixture(scope="session")
+def template_database(db_backend, tmp_path_factory, worker_id) -> str:
+    """A database at the head migration: a SQLite file to copy, or a PostgreSQL database."""
+    if db_backend == "postgres":
+        base = sa.engine.make_url(_pg_url())
+        try:
+            admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
+            with admin.connect() as conn:
+                name = f"{base.database}_{worker_id}" if worker_id != "master" else None
+                if name:
+                    conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+                    conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+            admin.dispose()
+        except sa.exc.OperationalError as exc:
+            if os.environ.get("CI") == "true":
+                pytest.fail(f"PostgreSQL unreachable under CI: {exc}")
+            pytest.skip(f"PostgreSQL unreachable at {base}: skipping the PostgreSQL leg")
+        url = base.set(database=name).render_as_string(hide_password=False) if name else str(
+            base.render_as_string(hide_password=False)
+        )
+        engine = sa.create_engine(url)
+        with engine.begin() as conn:
+            conn.execute(sa.text("DROP SCHEMA public CASCADE"))
+            conn.execute(sa.text("CREATE SCHEMA public"))
+        engine.dispose()
+    else:
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'template.db'}"
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url})
+    with app.app_context():
+        from flask_migrate import upgrade
+
+        upgrade()
+        db.engine.dispose()
+    return url
+
+
+def _clean_postgres(url: str) -> None:
+    engine = sa.create_engine(url)
+    tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
+    with engine.begin() as conn:
+        conn.execute(sa.text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture
+def database_url(template_database, db_backend, tmp_path) -> str:
+    """A clean database for one test, at the head migration."""
+    if db_backend == "postgres":
+        _clean_postgres(template_database)
+        return template_database
+    source = Path(sa.engine.make_url(template_database).database)
+    target = tmp_path / "test.db"
+    shutil.copyfile(source, target)
+    return f"sqlite:///{target}"
+
+
+@pytest.fixture
+def app_config() -> dict:
+    """Override in a test module to change settings."""
+    return {}
+
+
+@pytest.fixture
+def app(database_url, app_config):
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": TEST_SECRET,
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "SERVER_NAME": "localhost",
+            **app_config,
+        }
+    )
+    app.test_client_class = CSRFClient
+    with app.app_context():
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+class CSRFClient(FlaskClient):
+    """A test client that sends a valid CSRF token with every unsafe request.
+
+    CSRF stays on for the whole suite; pass `csrf=False` to send none, or
+    `csrf="header"` to send it as htmx does, in the X-CSRFToken header.
+    """
+
+    def open(self, *args, csrf: bool | str = True, **kwargs):
+        method = (kwargs.get("method") or "GET").upper()
+        if csrf and method not in ("GET", "HEAD", "OPTIONS"):
+            token = self.csrf_token()
+            if csrf == "header":
+                headers = dict(kwargs.get("headers") or {})
+                headers["X-CSRFToken"] = token
+                kwargs["headers"] = headers
+            else:
+                data = kwargs.get("data")
+                if data is None:
+                    data = {}
+                if isinstance(data, dict) and "csrf_token" not in data:
+                    kwargs["data"] = {**data, "csrf_token": token}
+        return super().open(*args, **kwargs)
+
+    def csrf_token(self) -> str:
+        with self.session_transaction() as session:
+            session.setdefault("csrf_token", CSRF_RAW)
+            raw = session["csrf_token"]
+        secret = self.application.config.get("WTF_CSRF_SECRET_KEY") or self.application.secret_key
+        return URLSafeTimedSerializer(secret, salt="wtf-csrf-token").dumps(raw)
+
+
+@pytest.fixture
+def client(app) -> CSRFClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+HTMX = {"HX-Request": "true"}
+
+
+def htmx_headers(target: str | None = None, **extra) -> dict:
+    headers = {"HX-Request": "true", **extra}
+    if target:
+        headers["HX-Target"] = target
+    return headers
+
+
+def login_as(client: FlaskClient, user) -> None:
+    """Start a session for `user` without going through the login form."""
+    with client.session_transaction() as session:
+        session["_user_id"] = user.get_id()
+        session["_fresh"] = True
