@@ -147,10 +147,13 @@ class CSRFClient(FlaskClient):
                     data = {}
                 if isinstance(data, dict) and "csrf_token" not in data:
                     kwargs["data"] = {**data, "csrf_token": token}
-        return super().open(*args, **kwargs)
+        # A fresh app context per request, as in production: its own `g` and its own
+        # database session, not the test's.
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
 
     def csrf_token(self) -> str:
-        with self.session_transaction() as session:
+        with self.application.app_context(), self.session_transaction() as session:
             session.setdefault("csrf_token", CSRF_RAW)
             raw = session["csrf_token"]
         secret = self.application.config.get("WTF_CSRF_SECRET_KEY") or self.application.secret_key
