@@ -209,6 +209,7 @@ def drop_append_only(table):
     bind = op.get_bind()
     if bind.dialect.name == "postgresql":
         op.execute(f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}")
+        op.execute("DROP FUNCTION IF EXISTS refuse_change()")
     else:
         for event in ("update", "delete"):
             op.execute(f"DROP TRIGGER IF EXISTS {table}_no_{event}")
