@@ -49,7 +49,7 @@ def render(
 
 
 def with_htmx_redirect(url: str) -> Response:
-    """A client-side redirect for htmx: 200 with HX-Redirect (htmx does not follow 3xx to a new page)."""
+    """A client-side redirect for htmx: 200 with HX-Redirect (a 3xx is followed by the XHR)."""
     response = make_response("", 200)
     response.headers["HX-Redirect"] = url
     return response

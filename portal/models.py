@@ -4,4 +4,14 @@ from portal.audit.models import ActionLog
 from portal.auth.models import InviteCode, RoleGrant, User
 from portal.villages.models import Grid, Household, Resident, Town, Village
 
-__all__ = ["ActionLog", "Grid", "Household", "InviteCode", "Resident", "RoleGrant", "Town", "User", "Village"]
+__all__ = [
+    "ActionLog",
+    "Grid",
+    "Household",
+    "InviteCode",
+    "Resident",
+    "RoleGrant",
+    "Town",
+    "User",
+    "Village",
+]

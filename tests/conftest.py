@@ -63,8 +63,10 @@ def template_database(db_backend, tmp_path_factory, worker_id) -> str:
             if os.environ.get("CI") == "true":
                 pytest.fail(f"PostgreSQL unreachable under CI: {exc}")
             pytest.skip(f"PostgreSQL unreachable at {base}: skipping the PostgreSQL leg")
-        url = base.set(database=name).render_as_string(hide_password=False) if name else str(
-            base.render_as_string(hide_password=False)
+        url = (
+            base.set(database=name).render_as_string(hide_password=False)
+            if name
+            else str(base.render_as_string(hide_password=False))
         )
         engine = sa.create_engine(url)
         with engine.begin() as conn:
@@ -147,8 +149,11 @@ class CSRFClient(FlaskClient):
                     data = {}
                 if isinstance(data, dict) and "csrf_token" not in data:
                     kwargs["data"] = {**data, "csrf_token": token}
-        # A fresh app context per request, as in production: its own `g` and its own
-        # database session, not the test's.
+        # The test's own session ends its transaction first, so the request sees what the
+        # test wrote and the test then sees what the request wrote (SQLite reads from a
+        # snapshot). The request runs in a fresh app context, as in production: its own
+        # `g` and its own database session.
+        db.session.commit()
         with self.application.app_context():
             return super().open(*args, **kwargs)
 

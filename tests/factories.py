@@ -114,7 +114,9 @@ def villager(village: Village, birth_year: int = 1970, **kwargs) -> User:
     return user
 
 
-def official(role: Role, village: Village | None = None, grid: Grid | None = None, town: Town | None = None) -> User:
+def official(
+    role: Role, village: Village | None = None, grid: Grid | None = None, town: Town | None = None
+) -> User:
     """A user holding `role` in `village` (or for `town`, or site-wide for admin)."""
     user = UserFactory()
     RoleGrantFactory(

@@ -59,7 +59,9 @@ def two_villages(app):
 
 def test_every_route_declares_an_access_rule(app):
     missing = [
-        rule.rule for rule in routes(app) if not getattr(app.view_functions[rule.endpoint], "access", None)
+        rule.rule
+        for rule in routes(app)
+        if not getattr(app.view_functions[rule.endpoint], "access", None)
     ]
     assert missing == [], f"routes without an access rule: {missing}"
 
