@@ -85,11 +85,13 @@ def register_blueprints(app: Flask) -> None:
     from portal.auth.views import bp as auth_bp
     from portal.manage.views import bp as manage_bp
     from portal.public.views import bp as public_bp
+    from portal.town.views import bp as town_bp
 
     app.register_blueprint(public_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(manage_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(town_bp)
 
 
 def register_commands(app: Flask) -> None:
