@@ -53,6 +53,7 @@ test-postgres:
 	fi
 
 bench: setup
+	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y -qq wrk >/dev/null; } || { echo "make bench needs wrk (apt-get install wrk)"; exit 1; }
 	$(BIN)/python -m bench.run
 
 lint: setup
