@@ -1,0 +1,389 @@
+"""The demo: 银涂镇 with three villages, their rosters, and a login for every role.
+
+Everything is generated from fixed random seeds, so every run builds the same
+people, and building is idempotent: what already exists is left alone. The whole
+demo is written in one transaction with bulk inserts, and `demo-password` is
+hashed once (argon2 is slow on purpose) and shared by every demo account.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+import sqlalchemy as sa
+
+from portal import clock
+from portal.auth.models import InviteCode, RegistrationStatus, Role, RoleGrant, User
+from portal.auth.passwords import hash_password
+from portal.extensions import db
+from portal.villages.models import Gender, Grid, Household, Resident, Town, Village
+
+DEMO_PASSWORD = "demo-password"
+TOWN = ("银涂镇", "yintu")
+DEMO_VILLAGE = "hubin"
+
+
+@dataclass(frozen=True)
+class VillageSpec:
+    name: str
+    slug: str
+    households: int
+    grids: int
+    # A village's old families: a few surnames account for much of its roster.
+    clan_surnames: tuple[str, ...]
+
+
+VILLAGES = (
+    VillageSpec("湖滨村", "hubin", households=180, grids=4, clan_surnames=("陈", "王")),
+    VillageSpec("山前村", "shanqian", households=160, grids=3, clan_surnames=("李", "张", "吴")),
+    VillageSpec("柳塘村", "liutang", households=155, grids=3, clan_surnames=("刘", "周")),
+)
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    phone: str
+    role: str  # shown in the logins table
+    scope: str
+
+
+ADMIN_PHONE = "13800000000"
+COMMITTEE_PHONE = "13800000001"
+GRID_WORKER_PHONE = "13800000002"
+SUPERVISOR_PHONE = "13800000003"
+TOWN_OFFICIAL_PHONE = "13800000004"
+VILLAGER_PHONES = tuple(f"138000000{n:02d}" for n in range(10, 30))
+
+DEMO_LOGINS = (
+    DemoLogin(ADMIN_PHONE, "管理员 admin", "全站 site-wide"),
+    DemoLogin(COMMITTEE_PHONE, "村委 committee", "湖滨村"),
+    DemoLogin(GRID_WORKER_PHONE, "网格员 grid worker", "湖滨村 第一网格"),
+    DemoLogin(SUPERVISOR_PHONE, "村务监督 supervisor", "湖滨村"),
+    DemoLogin(TOWN_OFFICIAL_PHONE, "镇街 town official", "银涂镇"),
+    DemoLogin(
+        f"{VILLAGER_PHONES[0]} - {VILLAGER_PHONES[-1]}", "村民 villager (verified)", "湖滨村"
+    ),
+)
+
+# Registrations waiting in 湖滨村's verification queue (not logins to show).
+PENDING_PHONES = ("13900000001", "13900000002", "13900000003", "13900000004")
+
+SURNAMES = (
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林高罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程"
+    "苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦方白邹孟熊秦邱江尹薛段雷侯龙史陶黎贺顾毛郝龚邵"
+)
+# Given-name characters by generation and gender: names go in and out of fashion.
+GIVEN = {
+    ("old", Gender.MALE): (
+        "建国志永德文明海立春家长兴金庆振福宝洪桂",
+        "华军平强明林生峰伟成祥才山根发荣富贵忠",
+    ),
+    ("old", Gender.FEMALE): ("秀桂玉丽美春淑红金凤素翠兰月彩", "英兰芳珍华梅娟霞琴凤云莲香芬花"),
+    ("mid", Gender.MALE): ("建志海国晓红小卫永文伟俊立新东", "军平强明林峰伟涛斌东辉杰刚波勇华"),
+    ("mid", Gender.FEMALE): ("丽晓小红海春秀玉燕艳慧静雪爱", "娟霞琴芳萍玲燕红梅丽敏华莉艳静"),
+    ("new", Gender.MALE): ("子浩宇俊梓一铭博睿嘉思雨晨明天", "轩宇然泽睿辰阳航杰豪凯瑞琪霖博"),
+    ("new", Gender.FEMALE): ("欣梓雨思诗佳可若子一语嘉心梦紫", "怡涵萱琪彤雯悦妍琳瑶然宁菲馨婷"),
+}
+GRID_NAMES = ("第一网格", "第二网格", "第三网格", "第四网格")
+GROUP_NUMERALS = "一二三四"
+INVITE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+
+@dataclass
+class SeedReport:
+    """What one run of `seed_demo` created."""
+
+    towns: int = 0
+    villages: list[str] = field(default_factory=list)
+    households: int = 0
+    residents: int = 0
+    users: int = 0
+    invite_codes: int = 0
+
+    @property
+    def created_anything(self) -> bool:
+        return bool(self.towns or self.villages or self.users or self.invite_codes)
+
+
+def seed_demo() -> SeedReport:
+    """Build whatever part of the demo is missing, in one transaction."""
+    report = SeedReport()
+    try:
+        town = db.session.scalar(sa.select(Town).where(Town.slug == TOWN[1]))
+        if town is None:
+            town = Town(name=TOWN[0], slug=TOWN[1])
+            db.session.add(town)
+            report.towns += 1
+        villages: dict[str, Village] = {}
+        fresh: set[str] = set()
+        for spec in VILLAGES:
+            village = db.session.scalar(sa.select(Village).where(Village.slug == spec.slug))
+            if village is None:
+                village = _build_village(town, spec, report)
+                fresh.add(spec.slug)
+            villages[spec.slug] = village
+        db.session.flush()
+        # argon2 is slow on purpose: hash once, share it across every demo account.
+        password_hash = hash_password(DEMO_PASSWORD)
+        _ensure_logins(town, villages[DEMO_VILLAGE], password_hash, report)
+        if DEMO_VILLAGE in fresh:
+            _add_queue_and_codes(villages[DEMO_VILLAGE], password_hash, report)
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+    return report
+
+
+def database_is_empty() -> bool:
+    """True while no village exists: `seed-demo --if-empty` seeds only then."""
+    return db.session.scalar(sa.select(Village.id).limit(1)) is None
+
+
+# --- the roster -------------------------------------------------------------
+
+
+def _build_village(town: Town, spec: VillageSpec, report: SeedReport) -> Village:
+    rng = random.Random(f"shanzhi-demo-{spec.slug}")
+    village = Village(town=town, name=spec.name, slug=spec.slug)
+    grids = [Grid(village=village, name=GRID_NAMES[i]) for i in range(spec.grids)]
+    per_grid = -(-spec.households // spec.grids)
+    households, residents = [], []
+    for n in range(spec.households):
+        g = n // per_grid
+        household = Household(
+            village=village, grid=grids[g], door_number=f"{GROUP_NUMERALS[g]}组{n % per_grid + 1}号"
+        )
+        households.append(household)
+        for name, birth_year, gender in _household_members(rng, spec):
+            residents.append(
+                Resident(
+                    village=village,
+                    household=household,
+                    name=name,
+                    birth_year=birth_year,
+                    gender=gender,
+                )
+            )
+    db.session.add(village)
+    db.session.add_all(grids)
+    db.session.add_all(households)
+    db.session.add_all(residents)
+    report.villages.append(spec.name)
+    report.households += len(households)
+    report.residents += len(residents)
+    return village
+
+
+def _surname(rng: random.Random, spec: VillageSpec) -> str:
+    if rng.random() < 0.55:
+        return rng.choice(spec.clan_surnames)
+    return rng.choice(SURNAMES)
+
+
+def _given_name(rng: random.Random, birth_year: int, gender: Gender) -> str:
+    era = "old" if birth_year < 1965 else "mid" if birth_year < 1995 else "new"
+    first, second = GIVEN[(era, gender)]
+    return rng.choice(first) + rng.choice(second)
+
+
+def _household_members(rng: random.Random, spec: VillageSpec) -> list[tuple[str, int, Gender]]:
+    """Two to five people: a couple, perhaps a parent of theirs, children, grandchildren."""
+    size = rng.choices((2, 3, 4, 5), weights=(3, 4, 4, 2))[0]
+    surname = _surname(rng, spec)
+    head_gender = Gender.MALE if rng.random() < 0.8 else Gender.FEMALE
+    head_year = rng.randint(1940, 1996)
+    people: list[tuple[str, int, Gender]] = []
+    used: set[str] = set()
+
+    def add(family: str, year: int, gender: Gender) -> None:
+        year = max(1935, min(2024, year))
+        name = family + _given_name(rng, year, gender)
+        while name in used:
+            name = family + _given_name(rng, year, gender)
+        used.add(name)
+        people.append((name, year, gender))
+
+    add(surname, head_year, head_gender)
+    spouse_gender = Gender.FEMALE if head_gender == Gender.MALE else Gender.MALE
+    add(_surname(rng, spec), head_year + rng.randint(-3, 4), spouse_gender)
+    if size >= 4 and head_year >= 1962 and rng.random() < 0.5:
+        add(surname, head_year - rng.randint(22, 30), rng.choice(list(Gender)))
+    child_year = head_year + rng.randint(23, 30)
+    while len(people) < size and child_year <= 2024:
+        add(surname, child_year, rng.choice(list(Gender)))
+        child_year += rng.randint(2, 6)
+    grandchild_year = head_year + rng.randint(48, 58)
+    while len(people) < size:
+        # Old couples' households hold grandchildren; young ones a late child.
+        year = grandchild_year if grandchild_year <= 2024 else rng.randint(2008, 2024)
+        add(surname, year, rng.choice(list(Gender)))
+        grandchild_year += rng.randint(2, 5)
+    return people
+
+
+# --- logins, the verification queue and invite codes ---------------------
+
+
+def _adults_without_account(village: Village, born_by: int) -> list[Resident]:
+    """Adults of `village` with no account, one per household, in household order."""
+    linked = sa.select(User.resident_id).where(User.resident_id.is_not(None))
+    rows = db.session.scalars(
+        sa.select(Resident)
+        .where(
+            Resident.village_id == village.id,
+            Resident.birth_year <= born_by,
+            Resident.id.not_in(linked),
+        )
+        .order_by(Resident.household_id, Resident.id)
+        .options(sa.orm.selectinload(Resident.household))
+    )
+    by_household: dict[int, list[Resident]] = {}
+    for resident in rows:
+        by_household.setdefault(resident.household_id, []).append(resident)
+    # Not always the head of the household: women and the young hold accounts too.
+    return [members[hid % len(members)] for hid, members in by_household.items()]
+
+
+def _ensure_logins(town: Town, village: Village, password_hash: str, report: SeedReport) -> None:
+    phones = [ADMIN_PHONE, TOWN_OFFICIAL_PHONE, COMMITTEE_PHONE, GRID_WORKER_PHONE]
+    phones += [SUPERVISOR_PHONE, *VILLAGER_PHONES]
+    users = {u.phone: u for u in db.session.scalars(sa.select(User).where(User.phone.in_(phones)))}
+    if len(users) == len(phones):
+        return
+    first_grid = db.session.scalar(
+        sa.select(Grid).where(Grid.village_id == village.id).order_by(Grid.id).limit(1)
+    )
+    # Officials are people of the village, born well before the youngest voters.
+    adults = _adults_without_account(village, born_by=clock.today_local().year - 25)
+    in_first_grid = [r for r in adults if r.household.grid_id == first_grid.id]
+    elsewhere = [r for r in adults if r.household.grid_id != first_grid.id]
+    # Villagers spread over the grids: every sixth household, then whoever is left.
+    spread = elsewhere[1::6] + in_first_grid[2::6] + elsewhere
+    taken: set[int] = set()
+
+    def ensure(
+        phone: str, *grants: dict, pool: list[Resident] | None = None, name: str = ""
+    ) -> User:
+        if phone in users:
+            return users[phone]
+        resident = None
+        if pool is not None:
+            resident = next((r for r in pool if r.id not in taken), None)
+            if resident is None:
+                raise RuntimeError(f"{village.name} has too few adults for the demo logins")
+            taken.add(resident.id)
+        user = User(
+            phone=phone,
+            name=resident.name if resident else name,
+            password_hash=password_hash,
+            resident=resident,
+            village=village if resident else None,
+            status=RegistrationStatus.VERIFIED,
+        )
+        if resident is not None:
+            user.grants.append(RoleGrant(role=Role.VILLAGER, village=village))
+        for grant in grants:
+            user.grants.append(RoleGrant(**grant))
+        db.session.add(user)
+        db.session.flush()
+        users[phone] = user
+        report.users += 1
+        return user
+
+    admin = ensure(ADMIN_PHONE, {"role": Role.ADMIN}, name="系统管理员")
+    ensure(
+        TOWN_OFFICIAL_PHONE,
+        {"role": Role.TOWN_OFFICIAL, "town": town, "granted_by_id": admin.id},
+        name="孙立新",
+    )
+    committee = ensure(
+        COMMITTEE_PHONE,
+        {"role": Role.COMMITTEE, "village": village, "granted_by_id": admin.id},
+        pool=in_first_grid,
+    )
+    ensure(
+        GRID_WORKER_PHONE,
+        {
+            "role": Role.GRID_WORKER,
+            "village": village,
+            "grid": first_grid,
+            "granted_by_id": committee.id,
+        },
+        pool=in_first_grid,
+    )
+    # A supervisor watches the committee, so never sits on it (separation of duties).
+    ensure(
+        SUPERVISOR_PHONE,
+        {"role": Role.SUPERVISOR, "village": village, "granted_by_id": committee.id},
+        pool=elsewhere,
+    )
+    for phone in VILLAGER_PHONES:
+        ensure(phone, pool=spread)
+
+
+def _add_queue_and_codes(village: Village, password_hash: str, report: SeedReport) -> None:
+    """A few registrations to verify and a few invite codes not yet used."""
+    rng = random.Random(f"shanzhi-demo-codes-{village.slug}")
+    committee_id = db.session.scalar(sa.select(User.id).where(User.phone == COMMITTEE_PHONE))
+    adults = _adults_without_account(village, born_by=clock.today_local().year - 20)
+    adults = adults[7::9]  # households without any account yet, across the grids
+    pending, invited, household_codes = adults[:3], adults[3:8], adults[8:10]
+    applicants = [(r.name, r.household.door_number, r.birth_year) for r in pending]
+    # One applicant whose door number is not on the roster: the committee asks or refuses.
+    applicants.append(("郑晓燕", "五组3号", 1988))
+    for phone, (name, door_number, birth_year) in zip(PENDING_PHONES, applicants, strict=True):
+        db.session.add(
+            User(
+                phone=phone,
+                name=name,
+                password_hash=password_hash,
+                village=village,
+                claimed_door_number=door_number,
+                claimed_birth_year=birth_year,
+                status=RegistrationStatus.PENDING,
+            )
+        )
+        report.users += 1
+    expires = clock.now() + timedelta(days=365)
+    codes = [
+        InviteCode(
+            code=_invite_code(rng),
+            village=village,
+            household=resident.household,
+            resident=resident if per_person else None,
+            created_by_id=committee_id,
+            expires_at=expires,
+        )
+        for per_person, group in ((True, invited), (False, household_codes))
+        for resident in group
+    ]
+    db.session.add_all(codes)
+    report.invite_codes += len(codes)
+
+
+def _invite_code(rng: random.Random) -> str:
+    return "".join(rng.choice(INVITE_ALPHABET) for _ in range(8))
+
+
+def unused_person_invite(village_slug: str = DEMO_VILLAGE) -> tuple[str, Resident]:
+    """An unused invite code of the demo for one adult with no account, and that adult."""
+    today = clock.today_local().year
+    row = db.session.execute(
+        sa.select(InviteCode.code, Resident)
+        .join(Resident, InviteCode.resident_id == Resident.id)
+        .join(Village, InviteCode.village_id == Village.id)
+        .where(
+            Village.slug == village_slug,
+            InviteCode.used_at.is_(None),
+            Resident.birth_year <= today - 18,
+            Resident.id.not_in(sa.select(User.resident_id).where(User.resident_id.is_not(None))),
+        )
+        .order_by(InviteCode.id)
+        .limit(1)
+    ).first()
+    if row is None:
+        raise LookupError(f"no unused invite code left in {village_slug}")
+    return row[0], row[1]

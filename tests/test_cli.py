@@ -1,0 +1,245 @@
+"""The flask commands: seed-demo, demo-logins, create-admin."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from portal import clock, demo
+from portal.audit.models import ActionLog
+from portal.auth.models import InviteCode, RegistrationStatus, Role, RoleGrant, User
+from portal.auth.passwords import verify_password
+from portal.extensions import db
+from portal.villages.models import Grid, Household, Resident, Town, Village
+from tests.factories import VillageFactory
+
+TABLES = (Town, Village, Grid, Household, Resident, User, RoleGrant, InviteCode)
+
+
+def counts() -> dict[str, int]:
+    return {
+        t.__name__: db.session.scalar(sa.select(sa.func.count()).select_from(t)) for t in TABLES
+    }
+
+
+def user(phone: str) -> User:
+    return db.session.scalar(sa.select(User).where(User.phone == phone))
+
+
+def roles(u: User) -> set[tuple]:
+    return {(g.role, g.village_id, g.grid_id, g.town_id) for g in u.grants if g.revoked_at is None}
+
+
+def test_seed_demo_builds_the_town_and_three_villages(runner):
+    result = runner.invoke(args=["seed-demo"])
+    assert result.exit_code == 0, result.output
+    assert "Demo seeded" in result.output
+    town = db.session.scalar(sa.select(Town).where(Town.slug == "yintu"))
+    assert town.name == "银涂镇"
+    assert {v.slug for v in town.villages} == {"hubin", "shanqian", "liutang"}
+    for village in town.villages:
+        grids = db.session.scalar(sa.select(sa.func.count()).where(Grid.village_id == village.id))
+        assert 3 <= grids <= 4
+        households = db.session.scalars(
+            sa.select(Household).where(Household.village_id == village.id)
+        ).all()
+        assert len(households) >= 150
+        assert all(h.door_number and h.grid_id for h in households)
+        sizes = db.session.execute(
+            sa.select(sa.func.count())
+            .select_from(Resident)
+            .where(Resident.village_id == village.id)
+            .group_by(Resident.household_id)
+        ).scalars()
+        assert set(sizes) <= {2, 3, 4, 5}
+    hubin = db.session.scalar(sa.select(Village).where(Village.slug == "hubin"))
+    assert hubin.name == "湖滨村"
+
+
+def test_seed_demo_twice_changes_nothing(runner):
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    first = counts()
+    names = db.session.scalars(sa.select(Resident.name).order_by(Resident.id)).all()
+    result = runner.invoke(args=["seed-demo"])
+    assert result.exit_code == 0, result.output
+    assert "nothing to add" in result.output
+    assert counts() == first
+    assert db.session.scalars(sa.select(Resident.name).order_by(Resident.id)).all() == names
+
+
+def test_seed_demo_is_the_same_people_every_time(runner, app):
+    """A fixed random seed: the same names, birth years and door numbers on every run."""
+    runner.invoke(args=["seed-demo"])
+    first = db.session.execute(
+        sa.select(Household.door_number, Resident.name, Resident.birth_year, Resident.gender)
+        .join(Resident.household)
+        .order_by(Resident.id)
+    ).all()
+    for table in reversed(db.metadata.sorted_tables):
+        if table.name != "action_log":
+            db.session.execute(table.delete())
+    db.session.commit()
+    runner.invoke(args=["seed-demo"])
+    again = db.session.execute(
+        sa.select(Household.door_number, Resident.name, Resident.birth_year, Resident.gender)
+        .join(Resident.household)
+        .order_by(Resident.id)
+    ).all()
+    assert again == first
+
+
+def test_seed_demo_if_empty_leaves_an_existing_database_alone(runner):
+    VillageFactory(name="别的村", slug="other")
+    before = counts()
+    result = runner.invoke(args=["seed-demo", "--if-empty"])
+    assert result.exit_code == 0
+    assert "not seeded" in result.output
+    assert counts() == before
+    assert user(demo.ADMIN_PHONE) is None
+
+
+def test_seed_demo_if_empty_seeds_an_empty_database(runner):
+    result = runner.invoke(args=["seed-demo", "--if-empty"])
+    assert result.exit_code == 0, result.output
+    assert counts()["Village"] == 3
+
+
+def test_demo_logins_hold_the_right_roles(runner):
+    runner.invoke(args=["seed-demo"])
+    town = db.session.scalar(sa.select(Town).where(Town.slug == "yintu"))
+    hubin = db.session.scalar(sa.select(Village).where(Village.slug == "hubin"))
+    first_grid = db.session.scalar(
+        sa.select(Grid).where(Grid.village_id == hubin.id).order_by(Grid.id).limit(1)
+    )
+
+    admin = user("13800000000")
+    assert roles(admin) == {(Role.ADMIN, None, None, None)}
+    assert admin.resident is None
+    assert roles(user("13800000004")) == {(Role.TOWN_OFFICIAL, None, None, town.id)}
+    assert user("13800000004").resident is None
+
+    officials = {
+        "13800000001": (Role.COMMITTEE, hubin.id, None, None),
+        "13800000002": (Role.GRID_WORKER, hubin.id, first_grid.id, None),
+        "13800000003": (Role.SUPERVISOR, hubin.id, None, None),
+    }
+    for phone, grant in officials.items():
+        official = user(phone)
+        assert roles(official) == {grant, (Role.VILLAGER, hubin.id, None, None)}
+        # They live in the village: linked to its roster, verified.
+        assert official.resident.village_id == hubin.id
+        assert official.status == RegistrationStatus.VERIFIED
+    assert user("13800000002").resident.household.grid_id == first_grid.id
+    # Separation of duties: the supervisor is not the committee member.
+    assert user("13800000003").id != user("13800000001").id
+    assert Role.COMMITTEE not in {g.role for g in user("13800000003").grants}
+
+    adult_by = clock.today_local().year - 18
+    residents = set()
+    for n in range(10, 30):
+        villager = user(f"138000000{n}")
+        assert roles(villager) == {(Role.VILLAGER, hubin.id, None, None)}
+        assert villager.status == RegistrationStatus.VERIFIED and villager.is_verified
+        assert villager.resident.village_id == hubin.id
+        assert villager.resident.birth_year <= adult_by
+        assert villager.name == villager.resident.name
+        residents.add(villager.resident_id)
+    assert len(residents) == 20
+
+    for u in db.session.scalars(sa.select(User).where(User.phone.like("1380000%"))):
+        assert verify_password(u.password_hash, demo.DEMO_PASSWORD)
+    # One hash shared by every demo account: argon2 runs once.
+    assert len(set(db.session.scalars(sa.select(User.password_hash)))) == 1
+
+
+def test_demo_has_minors_a_verification_queue_and_unused_codes(runner):
+    runner.invoke(args=["seed-demo"])
+    this_year = clock.today_local().year
+    minors = db.session.scalar(
+        sa.select(sa.func.count()).where(Resident.birth_year > this_year - 18)
+    )
+    assert minors >= 30
+    years = db.session.execute(
+        sa.select(sa.func.min(Resident.birth_year), sa.func.max(Resident.birth_year))
+    ).one()
+    assert years[0] >= 1935 and years[1] <= 2024
+
+    hubin = db.session.scalar(sa.select(Village).where(Village.slug == "hubin"))
+    pending = db.session.scalars(
+        sa.select(User).where(
+            User.status == RegistrationStatus.PENDING, User.village_id == hubin.id
+        )
+    ).all()
+    assert len(pending) >= 3
+    assert all(p.resident_id is None and p.claimed_door_number for p in pending)
+
+    codes = db.session.scalars(sa.select(InviteCode).where(InviteCode.used_at.is_(None))).all()
+    assert len(codes) >= 3
+    assert any(c.resident_id is None for c in codes)  # a household code too
+
+    code, resident = demo.unused_person_invite()
+    invite = db.session.scalar(sa.select(InviteCode).where(InviteCode.code == code))
+    assert invite.resident_id == resident.id and invite.village_id == hubin.id
+    assert resident.birth_year <= this_year - 18
+    assert db.session.scalar(sa.select(User.id).where(User.resident_id == resident.id)) is None
+
+
+def test_demo_logins_prints_the_table(runner):
+    result = runner.invoke(args=["demo-logins"])
+    assert result.exit_code == 0
+    for phone in ("13800000000", "13800000001", "13800000002", "13800000003", "13800000004"):
+        assert phone in result.output
+    assert "13800000010" in result.output and "13800000029" in result.output
+    assert "demo-password" in result.output
+
+
+def test_create_admin(runner):
+    result = runner.invoke(
+        args=["create-admin", "13912345678", "林主任"], input="a-long-password\na-long-password\n"
+    )
+    assert result.exit_code == 0, result.output
+    admin = user("13912345678")
+    assert admin.name == "林主任"
+    assert roles(admin) == {(Role.ADMIN, None, None, None)}
+    assert verify_password(admin.password_hash, "a-long-password")
+    assert admin.password_hash.startswith("$argon2id$")
+    log = db.session.scalar(sa.select(ActionLog).where(ActionLog.action == "admin.create"))
+    assert log.object_id == admin.id and log.role == "admin"
+
+
+def test_create_admin_with_password_option(runner):
+    result = runner.invoke(
+        args=["create-admin", "13912345679", "林主任", "--password", "another-long-one"]
+    )
+    assert result.exit_code == 0, result.output
+    assert verify_password(user("13912345679").password_hash, "another-long-one")
+
+
+def test_create_admin_refuses_bad_input(runner):
+    cases = [
+        (["create-admin", "12345", "林主任", "--password", "a-long-password"], "PHONE"),
+        (["create-admin", "13912345678", " ", "--password", "a-long-password"], "NAME"),
+        (["create-admin", "13912345678", "林主任", "--password", "short"], "--password"),
+    ]
+    for args, hint in cases:
+        result = runner.invoke(args=args)
+        assert result.exit_code != 0
+        assert hint in result.output
+    assert user("13912345678") is None
+
+
+def test_create_admin_refuses_a_phone_in_use(runner):
+    runner.invoke(args=["create-admin", "13912345678", "林主任", "--password", "a-long-password"])
+    result = runner.invoke(
+        args=["create-admin", "13912345678", "别人", "--password", "a-long-password"]
+    )
+    assert result.exit_code != 0
+    assert "already exists" in result.output
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 1
+
+
+def test_create_admin_refuses_mismatched_confirmation(runner):
+    result = runner.invoke(
+        args=["create-admin", "13912345678", "林主任"], input="a-long-password\nsomething-else\n"
+    )
+    assert user("13912345678") is None
+    assert "match" in result.output
