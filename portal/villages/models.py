@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -11,6 +12,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from portal import clock
 from portal.coltypes import UTCDateTime
 from portal.extensions import db
+
+if TYPE_CHECKING:
+    from portal.auth.models import User
 
 
 class QuorumMode(enum.StrEnum):
@@ -39,7 +43,9 @@ class Village(db.Model):
     name: Mapped[str] = mapped_column(sa.String(60), index=True)
     slug: Mapped[str] = mapped_column(sa.String(60), unique=True)
     quorum_mode: Mapped[QuorumMode] = mapped_column(
-        sa.Enum(QuorumMode, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e]),
+        sa.Enum(
+            QuorumMode, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e]
+        ),
         default=QuorumMode.PERSONS,
     )
     # Days between announcing an assembly vote and opening it (Art. 21 notice period).
@@ -101,7 +107,9 @@ class Resident(db.Model):
     name: Mapped[str] = mapped_column(sa.String(40))
     birth_year: Mapped[int]
     gender: Mapped[Gender] = mapped_column(
-        sa.Enum(Gender, native_enum=False, length=10, values_callable=lambda e: [m.value for m in e])
+        sa.Enum(
+            Gender, native_enum=False, length=10, values_callable=lambda e: [m.value for m in e]
+        )
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 
@@ -110,3 +118,70 @@ class Resident(db.Model):
 
     def age_on(self, year: int) -> int:
         return year - self.birth_year
+
+
+class RosterImportStatus(enum.StrEnum):
+    QUEUED = "queued"  # uploaded, not started
+    CHECKING = "checking"  # reading and checking every row; nothing written yet
+    WRITING = "writing"  # writing households and residents, in one transaction
+    DONE = "done"
+    REJECTED = "rejected"  # the file has bad rows: nothing imported
+    FAILED = "failed"  # an unexpected error: nothing imported
+
+
+class RosterImport(db.Model):
+    """One upload of the household roster 花名册, and its progress.
+
+    The import runs in the background and reports progress on this row through its
+    own short transactions, so the job page can show it while the import works.
+    `errors` holds the bad rows as codes and values ({"line", "code", "params"}),
+    turned into sentences in the reader's language when shown; `result` holds the
+    counts of what was written.
+    """
+
+    __table_args__ = (sa.Index("ix_roster_import_village_created", "village_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    village_id: Mapped[int] = mapped_column(sa.ForeignKey("village.id"))
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    filename: Mapped[str] = mapped_column(sa.String(200))
+    file_format: Mapped[str] = mapped_column(sa.String(10))
+    status: Mapped[RosterImportStatus] = mapped_column(
+        sa.Enum(
+            RosterImportStatus,
+            native_enum=False,
+            length=20,
+            values_callable=lambda e: [m.value for m in e],
+        ),
+        default=RosterImportStatus.QUEUED,
+    )
+    total_rows: Mapped[int] = mapped_column(default=0)
+    checked_rows: Mapped[int] = mapped_column(default=0)
+    written_rows: Mapped[int] = mapped_column(default=0)
+    error_count: Mapped[int] = mapped_column(default=0)
+    errors: Mapped[list | None] = mapped_column(sa.JSON)
+    result: Mapped[dict | None] = mapped_column(sa.JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    village: Mapped[Village] = relationship()
+    created_by: Mapped[User | None] = relationship("User")
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (
+            RosterImportStatus.DONE,
+            RosterImportStatus.REJECTED,
+            RosterImportStatus.FAILED,
+        )
+
+    @property
+    def percent(self) -> int:
+        """Checking is the first half of the work, writing the second."""
+        if self.status == RosterImportStatus.DONE:
+            return 100
+        if not self.total_rows:
+            return 0
+        done = self.checked_rows + self.written_rows
+        return min(99, done * 50 // self.total_rows)
