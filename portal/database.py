@@ -47,6 +47,6 @@ def write_transaction() -> None:
     caps, invite codes). On SQLite this is `BEGIN IMMEDIATE`; on PostgreSQL the
     action locks its rows with `SELECT ... FOR UPDATE` as well.
     """
-    if db.session.in_transaction():
+    if db.session().in_transaction():
         db.session.commit()
     db.session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
