@@ -1,27 +1,263 @@
-"""Login, logout, registration and the account page."""
+"""Login, logout, registration and the account page.
+
+Registration validates the phone number and the invite code inline with htmx: the
+check endpoints render the registration page's own template, and htmx swaps only
+the message block beside the field. Without JavaScript the same endpoints answer a
+"check" button with the whole page, and the full submission validates the same way.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, current_app, flash, g, redirect, request, session, url_for
+from flask_babel import gettext as _
+from flask_limiter.util import get_remote_address
+from flask_login import current_user, login_user, logout_user
 
+from portal.auth import services
 from portal.auth.access import login_required, public
+from portal.auth.forms import ChangePasswordForm, LoginForm, RegistrationForm
+from portal.auth.redirects import safe_next
+from portal.errors import render_error
+from portal.extensions import limiter
+from portal.htmx import redirect_after_post, render
 
 bp = Blueprint("auth", __name__)
 
 
+# ---- login ---------------------------------------------------------------------------
+
+
+def login_rate_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+def login_failed(_response) -> bool:
+    """Only failed attempts count against the limit (SECURITY.md row 7)."""
+    return bool(g.get("login_failed"))
+
+
+def phone_key() -> str:
+    return "phone:" + services.normalize_phone(request.form.get("phone"))[:20]
+
+
+def after_login_url(user) -> str:
+    village = services.home_village(user)
+    default = url_for("public.village_home", village=village.slug) if village else "/"
+    return safe_next(request.args.get("next"), default=default)
+
+
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(login_rate_limit, methods=["POST"], key_func=get_remote_address, deduct_when=login_failed)
+@limiter.limit(login_rate_limit, methods=["POST"], key_func=phone_key, deduct_when=login_failed)
 @public
 def login():
-    return "login"
+    if current_user.is_authenticated and request.method == "GET":
+        return redirect(after_login_url(current_user))
+    form = LoginForm()
+    problem = None
+    if form.validate_on_submit():
+        result = services.authenticate(form.phone.data, form.password.data)
+        if result.ok:
+            # A new session: nothing of the anonymous one is carried over (session fixation).
+            target = after_login_url(result.user)
+            session.clear()
+            login_user(result.user, remember=form.remember.data)
+            flash(_("已登录。"), "success")
+            return redirect_after_post(target)
+        g.login_failed = True
+        problem = result.problem
+    status = 422 if request.method == "POST" else 200
+    return render(
+        "auth/login.html",
+        status=status,
+        form=form,
+        problem=problem,
+        next=safe_next(request.args.get("next"), default=""),
+    )
+
+
+@bp.errorhandler(429)
+def too_many_attempts(error):
+    if request.endpoint != "auth.login":
+        return render_error(429)
+    return render(
+        "auth/login.html",
+        status=429,
+        form=LoginForm(formdata=None),
+        problem=_("登录失败的次数太多了。为了保护账号，请等一分钟再试。"),
+        next=safe_next(request.args.get("next"), default=""),
+    )
+
+
+@bp.post("/logout")
+@public
+def logout():
+    """Log out this session. POST only: a link or an image cannot log anyone out."""
+    if current_user.is_authenticated:
+        logout_user()
+    session.clear()
+    flash(_("您已退出登录。"), "success")
+    return redirect_after_post(url_for("public.index"))
+
+
+# ---- registration --------------------------------------------------------------------
+
+
+def registration_form() -> RegistrationForm:
+    form = RegistrationForm()
+    if request.method == "GET":
+        form.village.data = request.args.get("village", "")
+    towns = services.village_choices()
+    form.village_listed = towns is not None
+    if towns is None:
+        # Too many villages to list: offer only the one chosen, if any.
+        chosen = services.village_by_slug(form.village.data)
+        towns = [(chosen.town.name, [(chosen.slug, chosen.name)])] if chosen else []
+    form.village.choices = [("", _("请选择"))] + [
+        (slug, f"{name}（{town}）") for town, villages in towns for slug, name in villages
+    ]
+    return form
+
+
+def render_register(form: RegistrationForm, status: int = 200, **context):
+    context.setdefault("phone_check", None)
+    context.setdefault("invite_check", None)
+    return render(
+        "auth/register.html",
+        blocks={"phone-check": "phone_check", "invite-check": "invite_check"},
+        status=status,
+        form=form,
+        **context,
+    )
 
 
 @bp.route("/register", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config.get("REGISTER_RATE_LIMIT", "20 per minute"), methods=["POST"])
 @public
 def register():
-    return "register"
+    if current_user.is_authenticated:
+        flash(_("您已经登录了。"), "info")
+        return redirect(url_for("auth.account"))
+    form = registration_form()
+    if not form.validate_on_submit():
+        return render_register(form, status=422 if request.method == "POST" else 200)
+    try:
+        if form.invite_code.data:
+            user = services.register_with_invite(
+                phone=form.phone.data,
+                password=form.password.data,
+                name=form.name.data,
+                code=form.invite_code.data,
+                village=form.chosen_village,
+            )
+            message = _("注册成功，您的账号已通过核实。")
+        else:
+            user = services.register_pending(
+                phone=form.phone.data,
+                password=form.password.data,
+                name=form.name.data,
+                village=form.chosen_village,
+                door_number=form.door_number.data,
+                birth_year=int(form.birth_year.data),
+            )
+            message = _("注册成功。村委会核实您的身份后，您就可以参与表决了。")
+    except services.IdentityError as error:
+        getattr(form, error.field).errors = [*getattr(form, error.field).errors, error.message]
+        return render_register(form, status=422)
+    session.clear()
+    login_user(user)
+    flash(message, "success")
+    return redirect_after_post(url_for("auth.account"))
 
 
-@bp.route("/account", methods=["GET", "POST"])
+@bp.post("/register/check-phone")
+@limiter.limit(lambda: current_app.config.get("CHECK_RATE_LIMIT", "30 per minute"))
+@public
+def check_phone():
+    """Inline check of the phone number: format, and whether it is already registered."""
+    form = registration_form()
+    phone = form.phone.data or ""
+    problem = services.phone_problem(phone)
+    return render_register(
+        form,
+        status=422 if problem else 200,
+        phone_check={"ok": problem is None, "message": problem or _("这个手机号可以注册。")},
+    )
+
+
+@bp.post("/register/check-invite")
+@limiter.limit(lambda: current_app.config.get("CHECK_RATE_LIMIT", "30 per minute"))
+@public
+def check_invite():
+    """Inline check of an invite code: which village and door it is for, never whose."""
+    form = registration_form()
+    code = form.invite_code.data or ""
+    if not code:
+        answer = {"ok": False, "message": _("请填写邀请码；没有邀请码可以不填。")}
+    else:
+        village = services.village_by_slug(form.village.data)
+        check = services.check_invite(code, village)
+        if check.ok:
+            invite = check.invite
+            message = _(
+                "邀请码有效：%(village)s %(door)s",
+                village=invite.village.name,
+                door=invite.household.door_number,
+            )
+            if not form.village.data:
+                form.village.data = invite.village.slug
+            answer = {"ok": True, "message": message, "person": check.for_person}
+        else:
+            answer = {"ok": False, "message": check.problem}
+    return render_register(form, status=200 if answer["ok"] else 422, invite_check=answer)
+
+
+# ---- account -------------------------------------------------------------------------
+
+
+def render_account(password_form: ChangePasswordForm, status: int = 200):
+    user = current_user._get_current_object()
+    return render(
+        "auth/account.html",
+        status=status,
+        user=user,
+        household=services.household_of(user),
+        roles=services.active_roles(user),
+        password_form=password_form,
+    )
+
+
+@bp.get("/account")
 @login_required
 def account():
-    return "account"
+    return render_account(ChangePasswordForm(formdata=None))
+
+
+@bp.post("/account/password")
+@login_required
+def change_password():
+    user = current_user._get_current_object()
+    form = ChangePasswordForm(phone=user.phone)
+    if not form.validate_on_submit():
+        return render_account(form, status=422)
+    try:
+        services.change_password(user, form.current_password.data, form.new_password.data)
+    except services.IdentityError as error:
+        field = getattr(form, error.field)
+        field.errors = [*field.errors, error.message]
+        return render_account(form, status=422)
+    # The session version moved on: carry this session (and a remember cookie) over to it.
+    remember = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies
+    login_user(user, remember=remember)
+    flash(_("密码已修改。其他手机和电脑上的登录已经退出。"), "success")
+    return redirect_after_post(url_for("auth.account"))
+
+
+@bp.post("/account/logout-everywhere")
+@login_required
+def logout_everywhere():
+    services.end_all_sessions(current_user._get_current_object())
+    logout_user()
+    session.clear()
+    flash(_("所有手机和电脑上的登录都已退出，请重新登录。"), "success")
+    return redirect_after_post(url_for("auth.login"))
