@@ -99,6 +99,6 @@ def test_pages_fit_320_px(page, path, name):
             .filter((el) => !(el.closest("p, li") && el.tagName === "A" && !el.className))
             .map((el) => [el, el.getBoundingClientRect()])
             .filter(([el, r]) => r.height < 44 && !["checkbox", "radio"].includes(el.type))
-            .map(([el, r]) => `${el.tagName.toLowerCase()} "${el.textContent.trim()}" ${r.height}px`)"""
+            .map(([el, r]) => `${el.tagName} "${el.textContent.trim()}" ${r.height}px`)"""
     )
     assert not too_small, f"touch targets under 44px on {path}: {too_small}"
