@@ -1,0 +1,92 @@
+"""Forms of the committee console. Every one carries the CSRF token."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import IntegerField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp
+from wtforms.widgets import HiddenInput
+
+from portal.auth.models import Role
+
+
+def strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+class MatchForm(FlaskForm):
+    """Link a registration to the roster resident chosen (one form per candidate)."""
+
+    resident_id = IntegerField(
+        widget=HiddenInput(), validators=[InputRequired(_l("请选择花名册上的一个人。"))]
+    )
+
+
+class RefuseForm(FlaskForm):
+    reason = TextAreaField(
+        _l("不通过的理由"),
+        filters=[strip],
+        validators=[
+            DataRequired(_l("请写明不通过的理由，申请人会看到它。")),
+            Length(max=200, message=_l("理由最多 200 个字。")),
+        ],
+    )
+
+
+class IssueInviteForm(FlaskForm):
+    door_number = StringField(
+        _l("门牌号"),
+        filters=[strip],
+        validators=[
+            DataRequired(_l("请填写门牌号。")),
+            Length(max=40, message=_l("门牌号最多 40 个字。")),
+        ],
+    )
+    name = StringField(
+        _l("姓名（只给这一户的某一个人发码时填写）"),
+        filters=[strip],
+        validators=[Optional(), Length(max=40, message=_l("姓名最多 40 个字。"))],
+    )
+
+
+class ConfirmForm(FlaskForm):
+    """A button that changes something: only the CSRF token."""
+
+
+class AppointForm(FlaskForm):
+    phone = StringField(
+        _l("村民的手机号"),
+        filters=[strip],
+        validators=[
+            DataRequired(_l("请填写要任命的村民的手机号。")),
+            Regexp(r"^1\d{10}$", message=_l("手机号应为 11 位数字，以 1 开头。")),
+        ],
+        render_kw={"inputmode": "numeric", "autocomplete": "off", "maxlength": "11"},
+    )
+    role = SelectField(
+        _l("任命为"),
+        choices=[
+            SelectChoice(Role.GRID_WORKER.value, _l("网格员")),
+            SelectChoice(Role.SUPERVISOR.value, _l("村务监督委员会成员")),
+        ],
+        validators=[InputRequired(_l("请选择职务。"))],
+    )
+    grid_id = SelectField(_l("网格（任命网格员时选择）"), choices=[], validate_choice=False)
+
+    def validate_grid_id(self, field):
+        if self.role.data == Role.GRID_WORKER.value and not field.data:
+            raise ValueError(_l("任命网格员时请选择网格。"))
+
+
+class RosterUploadForm(FlaskForm):
+    file = FileField(
+        _l("花名册文件（CSV 或 Excel .xlsx，不超过 5 MB）"),
+        validators=[FileRequired(_l("请选择要上传的文件。"))],
+        render_kw={
+            "accept": ".csv,.xlsx,text/csv,"
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        },
+    )

@@ -1,0 +1,49 @@
+"""Households 户 and residents 村民 of the roster: search and pagination."""
+
+from __future__ import annotations
+
+from flask import request
+
+from portal import clock
+from portal.auth.access import village_role
+from portal.htmx import render
+from portal.manage.blueprint import READERS, bp, page_arg
+from portal.villages import services
+
+PER_PAGE = 20
+
+
+@bp.get("/households")
+@village_role(*READERS)
+def households(village):
+    q = services.clean_query(request.args.get("q"))
+    pagination = services.search_households(village, q, page_arg(), per_page=PER_PAGE)
+    residents = [r for h in pagination.items for r in h.residents]
+    return render(
+        "manage/households.html",
+        blocks={"household-results": "results"},
+        village=village,
+        q=q,
+        pagination=pagination,
+        accounts=services.accounts_of(residents),
+    )
+
+
+@bp.get("/residents")
+@village_role(*READERS)
+def residents(village):
+    q = services.clean_query(request.args.get("q"))
+    account = request.args.get("account")
+    if account not in ("with", "without"):
+        account = None
+    pagination = services.search_residents(village, q, page_arg(), account, per_page=PER_PAGE)
+    return render(
+        "manage/residents.html",
+        blocks={"resident-results": "results"},
+        village=village,
+        q=q,
+        account=account,
+        pagination=pagination,
+        accounts=services.accounts_of(list(pagination.items)),
+        this_year=clock.today_local().year,
+    )

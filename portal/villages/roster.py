@@ -1,0 +1,621 @@
+"""Roster import 花名册导入: CSV or XLSX in, households and residents out.
+
+Columns (Chinese headers, any order, extra columns ignored): 门牌号, 网格, 姓名,
+出生年份, 性别. Rows with the same door number form one household; an unknown
+grid name creates the grid; an existing household (same door number) gets the
+new residents added, and moves to the grid the file names.
+
+All or nothing: every row is checked first, and if any row is bad nothing is
+written; the report gives each bad row's line number (as a spreadsheet shows it)
+and its reason. A good file is written in one transaction.
+
+Duplicates are skipped, not refused: a resident with the same name and birth year
+in the same household (already on the roster, or twice in the file) is left out
+and its line listed in the report. A committee re-importing its updated roster
+then only adds the new people.
+
+The work runs as a job (`RosterImport`): the upload creates the job row, a
+background thread checks and writes, and reports progress on the job row through
+short transactions of its own, which the job page polls. On SQLite the write
+phase holds the database's single write lock, so progress is reported there only
+while checking; PostgreSQL reports both phases. With `ROSTER_IMPORT_SYNC` set
+(tests), the job runs inside the upload request.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import threading
+import unicodedata
+import zipfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+
+import sqlalchemy as sa
+from flask import Flask, current_app, has_request_context, request
+from flask_babel import lazy_gettext as _l
+
+from portal import clock
+from portal.database import write_transaction
+from portal.extensions import db
+from portal.villages.models import (
+    Gender,
+    Grid,
+    Household,
+    Resident,
+    RosterImport,
+    RosterImportStatus,
+    Village,
+)
+
+MAX_BYTES = 5 * 1024 * 1024
+MAX_ROWS = 20_000
+# An XLSX is a zip: refuse one that would unpack into more than this (zip bombs).
+MAX_XLSX_UNPACKED = 100 * 1024 * 1024
+# Rows whose errors are kept on the job; the count keeps counting past it.
+MAX_KEPT_ERRORS = 1000
+HEADER_SEARCH_ROWS = 10
+CHUNK = 500
+
+DOOR, GRID, NAME, BIRTH_YEAR, GENDER = "门牌号", "网格", "姓名", "出生年份", "性别"
+COLUMNS = (DOOR, GRID, NAME, BIRTH_YEAR, GENDER)
+MAX_LENGTH = {DOOR: 40, GRID: 60, NAME: 40}
+GENDERS = {"男": Gender.MALE, "女": Gender.FEMALE}
+EARLIEST_BIRTH_YEAR = 1900
+
+MESSAGES = {
+    "file_empty": _l("文件是空的。"),
+    "file_too_large": _l("文件超过 5 MB，请分成几个文件上传。"),
+    "wrong_type": _l("文件类型不对：请上传 CSV 文件或 Excel 的 .xlsx 文件。"),
+    "old_excel": _l("这是旧版 Excel（.xls）文件，请在 Excel 里另存为 .xlsx 或 CSV 后再上传。"),
+    "bad_encoding": _l("看不懂文件的文字编码，请把 CSV 保存为 UTF-8 或 GB18030（GBK）编码。"),
+    "xlsx_unreadable": _l("Excel 文件打不开，可能已经损坏。"),
+    "csv_unreadable": _l("CSV 文件格式有误，无法读取。"),
+    "missing_columns": _l(
+        "缺少表头列：%(columns)s。表头应为：门牌号、网格、姓名、出生年份、性别。"
+    ),
+    "no_rows": _l("文件里没有数据行。"),
+    "too_many_rows": _l("行数太多（最多 %(max)s 行），请分成几个文件上传。"),
+    "door_missing": _l("缺少门牌号。"),
+    "door_too_long": _l("门牌号太长（最多 %(max)s 个字）。"),
+    "grid_too_long": _l("网格名称太长（最多 %(max)s 个字）。"),
+    "name_missing": _l("缺少姓名。"),
+    "name_too_long": _l("姓名太长（最多 %(max)s 个字）。"),
+    "birth_year_missing": _l("缺少出生年份。"),
+    "birth_year_not_number": _l("出生年份“%(value)s”不是数字，应写成四位数，例如 1968。"),
+    "birth_year_out_of_range": _l("出生年份 %(value)s 不在 %(min)s 到 %(max)s 之间。"),
+    "gender_missing": _l("缺少性别。"),
+    "gender_invalid": _l("性别“%(value)s”不对，应填“男”或“女”。"),
+    "grid_conflict": _l(
+        "门牌号“%(door)s”在第 %(other_line)s 行填的网格是“%(other)s”，"
+        "这里是“%(grid)s”：一户只能在一个网格。"
+    ),
+    "internal": _l("导入时出了错，没有导入任何数据。请稍后重新上传。"),
+    "interrupted": _l("导入中断了，没有导入任何数据。请重新上传。"),
+}
+
+
+def describe(code: str, params: dict | None = None) -> str:
+    """The sentence for an error code, in the reader's language."""
+    message = MESSAGES.get(code, MESSAGES["internal"])
+    return str(message) % (params or {}) if params else str(message)
+
+
+class RosterFileError(Exception):
+    """The file as a whole cannot be imported (type, encoding, header, size)."""
+
+    def __init__(self, code: str, line: int = 0, **params):
+        super().__init__(code)
+        self.code = code
+        self.line = line
+        self.params = params
+
+    def as_entry(self) -> dict:
+        return {"line": self.line, "code": self.code, "params": self.params}
+
+    def __str__(self) -> str:
+        return describe(self.code, self.params)
+
+
+# --- reading the file -------------------------------------------------------------
+
+BINARY_MAGIC = (
+    b"%PDF",
+    b"\x89PNG",
+    b"\xff\xd8\xff",
+    b"GIF8",
+    b"\x1f\x8b",
+    b"Rar!",
+    b"7z\xbc\xaf",
+    b"\x7fELF",
+)
+OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
+def detect_format(data: bytes) -> str:
+    """ "csv" or "xlsx", judged by the content, never by the file name."""
+    if not data or not data.strip():
+        raise RosterFileError("file_empty")
+    if len(data) > MAX_BYTES:
+        raise RosterFileError("file_too_large")
+    if data.startswith(OLE2_MAGIC):
+        raise RosterFileError("old_excel")
+    if data.startswith(b"PK\x03\x04"):
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                entries = archive.infolist()
+        except (zipfile.BadZipFile, ValueError) as exc:
+            raise RosterFileError("wrong_type") from exc
+        names = {entry.filename for entry in entries}
+        if "[Content_Types].xml" not in names or not any(n.startswith("xl/") for n in names):
+            raise RosterFileError("wrong_type")
+        if len(entries) > 1000 or sum(e.file_size for e in entries) > MAX_XLSX_UNPACKED:
+            raise RosterFileError("xlsx_unreadable")
+        return "xlsx"
+    if data.startswith(BINARY_MAGIC) or data.lstrip()[:1] == b"<":
+        raise RosterFileError("wrong_type")
+    decode_text(data)
+    return "csv"
+
+
+def decode_text(data: bytes) -> str:
+    """UTF-8 (with or without BOM), UTF-16 with BOM (Excel's 'Unicode text'), or GB18030."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            text = data.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise RosterFileError("bad_encoding") from exc
+    else:
+        if b"\x00" in data:
+            raise RosterFileError("wrong_type")
+        for encoding in ("utf-8-sig", "gb18030"):
+            try:
+                text = data.decode(encoding)
+                break
+            except UnicodeDecodeError:
+                continue
+        else:
+            raise RosterFileError("bad_encoding")
+    text = text.lstrip("\ufeff")
+    if any(ord(ch) < 32 and ch not in "\t\r\n" for ch in text):
+        raise RosterFileError("wrong_type")
+    return text
+
+
+def cell_text(value) -> str:
+    """A cell as clean text: full-width forms folded (NFKC), spaces trimmed."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return unicodedata.normalize("NFKC", str(value)).strip()
+
+
+def _csv_rows(data: bytes) -> Iterator[tuple[int, list]]:
+    text = decode_text(data)
+    first_line = text.split("\n", 1)[0]
+    delimiter = max(",\t;", key=first_line.count)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    line = 0
+    try:
+        for line, cells in enumerate(reader, start=1):
+            yield line, cells
+    except csv.Error as exc:
+        raise RosterFileError("csv_unreadable", line=line + 1) from exc
+
+
+def _xlsx_rows(data: bytes) -> Iterator[tuple[int, list]]:
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for a broken file
+        raise RosterFileError("xlsx_unreadable") from exc
+    try:
+        if not workbook.worksheets:
+            raise RosterFileError("no_rows")
+        sheet = workbook.worksheets[0]
+        # Ignore the dimension the file claims; some writers get it wrong.
+        sheet.reset_dimensions()
+        try:
+            for line, cells in enumerate(sheet.iter_rows(values_only=True), start=1):
+                yield line, list(cells)
+        except RosterFileError:
+            raise
+        except Exception as exc:
+            raise RosterFileError("xlsx_unreadable") from exc
+    finally:
+        workbook.close()
+
+
+def read_table(
+    data: bytes, file_format: str
+) -> tuple[int, dict[str, int], list[tuple[int, list[str]]]]:
+    """The header's line, the column positions, and the non-blank data rows with their lines."""
+    source = _xlsx_rows(data) if file_format == "xlsx" else _csv_rows(data)
+    header_line, columns = 0, None
+    rows: list[tuple[int, list[str]]] = []
+    for line, raw in source:
+        cells = [cell_text(value) for value in raw]
+        if not any(cells):
+            continue
+        if columns is None:
+            found = {name: i for i, name in reversed(list(enumerate(cells))) if name in COLUMNS}
+            if found:
+                header_line, columns = line, found
+                missing = [name for name in COLUMNS if name not in found]
+                if missing:
+                    raise RosterFileError("missing_columns", line=line, columns="、".join(missing))
+            elif line >= HEADER_SEARCH_ROWS:
+                raise RosterFileError("missing_columns", line=1, columns="、".join(COLUMNS))
+            continue
+        rows.append((line, cells))
+        if len(rows) > MAX_ROWS:
+            raise RosterFileError("too_many_rows", max=MAX_ROWS)
+    if columns is None:
+        raise RosterFileError("missing_columns", line=1, columns="、".join(COLUMNS))
+    if not rows:
+        raise RosterFileError("no_rows", line=header_line + 1)
+    return header_line, columns, rows
+
+
+# --- checking the rows ------------------------------------------------------------
+
+
+@dataclass
+class RosterRow:
+    line: int
+    door_number: str
+    grid: str  # "" when the file names none
+    name: str
+    birth_year: int
+    gender: Gender
+
+
+@dataclass
+class CheckedRoster:
+    rows: list[RosterRow] = field(default_factory=list)
+    errors: list[dict] = field(default_factory=list)
+
+
+def _short(value: str) -> str:
+    return value if len(value) <= 20 else value[:20] + "…"
+
+
+def check_row(line: int, cells: list[str], columns: dict[str, int], this_year: int):
+    """One row: a `RosterRow`, or the list of what is wrong with it."""
+
+    def get(name: str) -> str:
+        i = columns[name]
+        return cells[i] if i < len(cells) else ""
+
+    errors: list[tuple[str, dict]] = []
+    door, grid, name = get(DOOR), get(GRID), get(NAME)
+    if not door:
+        errors.append(("door_missing", {}))
+    elif len(door) > MAX_LENGTH[DOOR]:
+        errors.append(("door_too_long", {"max": MAX_LENGTH[DOOR]}))
+    if len(grid) > MAX_LENGTH[GRID]:
+        errors.append(("grid_too_long", {"max": MAX_LENGTH[GRID]}))
+    if not name:
+        errors.append(("name_missing", {}))
+    elif len(name) > MAX_LENGTH[NAME]:
+        errors.append(("name_too_long", {"max": MAX_LENGTH[NAME]}))
+
+    year_text = get(BIRTH_YEAR)
+    birth_year = None
+    if not year_text:
+        errors.append(("birth_year_missing", {}))
+    elif not (year_text.isascii() and year_text.isdigit()):
+        errors.append(("birth_year_not_number", {"value": _short(year_text)}))
+    else:
+        birth_year = int(year_text)
+        if not EARLIEST_BIRTH_YEAR <= birth_year <= this_year:
+            errors.append(
+                (
+                    "birth_year_out_of_range",
+                    {"value": _short(year_text), "min": EARLIEST_BIRTH_YEAR, "max": this_year},
+                )
+            )
+
+    gender_text = get(GENDER)
+    if not gender_text:
+        errors.append(("gender_missing", {}))
+    elif gender_text not in GENDERS:
+        errors.append(("gender_invalid", {"value": _short(gender_text)}))
+
+    if errors:
+        return [{"line": line, "code": code, "params": params} for code, params in errors]
+    return RosterRow(line, door, grid, name, birth_year, GENDERS[gender_text])
+
+
+def check_rows(
+    rows: list[tuple[int, list[str]]],
+    columns: dict[str, int],
+    progress: Callable[[int], None] | None = None,
+) -> CheckedRoster:
+    """Check every row; also that a household's rows agree on its grid."""
+    this_year = clock.today_local().year
+    checked = CheckedRoster()
+    grid_of_door: dict[str, tuple[str, int]] = {}
+    for n, (line, cells) in enumerate(rows, start=1):
+        outcome = check_row(line, cells, columns, this_year)
+        if isinstance(outcome, list):
+            checked.errors.extend(outcome)
+        else:
+            if outcome.grid:
+                seen = grid_of_door.setdefault(outcome.door_number, (outcome.grid, line))
+                if seen[0] != outcome.grid:
+                    checked.errors.append(
+                        {
+                            "line": line,
+                            "code": "grid_conflict",
+                            "params": {
+                                "door": _short(outcome.door_number),
+                                "grid": _short(outcome.grid),
+                                "other": _short(seen[0]),
+                                "other_line": seen[1],
+                            },
+                        }
+                    )
+                    continue
+            checked.rows.append(outcome)
+        if progress and n % CHUNK == 0:
+            progress(n)
+    if progress:
+        progress(len(rows))
+    return checked
+
+
+# --- writing ----------------------------------------------------------------------
+
+
+def apply_roster(
+    village: Village, rows: list[RosterRow], progress: Callable[[int], None] | None = None
+) -> dict:
+    """Write checked rows into `village`, inside the caller's transaction; return the counts."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        # One import at a time per village; FOR NO KEY UPDATE leaves other writers
+        # that merely reference the village (registrations, notices) unblocked.
+        db.session.execute(
+            sa.select(Village.id).where(Village.id == village.id).with_for_update(key_share=True)
+        )
+    grids = {
+        g.name: g for g in db.session.scalars(sa.select(Grid).where(Grid.village_id == village.id))
+    }
+    households = {
+        h.door_number: h
+        for h in db.session.scalars(sa.select(Household).where(Household.village_id == village.id))
+    }
+    existing = set(
+        db.session.execute(
+            sa.select(Resident.household_id, Resident.name, Resident.birth_year).where(
+                Resident.village_id == village.id
+            )
+        ).tuples()
+    )
+
+    grids_created = 0
+    created_doors: set[str] = set()
+    regridded_doors: set[str] = set()
+    for row in rows:
+        grid = None
+        if row.grid:
+            grid = grids.get(row.grid)
+            if grid is None:
+                grid = Grid(village_id=village.id, name=row.grid)
+                db.session.add(grid)
+                grids[row.grid] = grid
+                grids_created += 1
+        household = households.get(row.door_number)
+        if household is None:
+            household = Household(village_id=village.id, door_number=row.door_number, grid=grid)
+            db.session.add(household)
+            households[row.door_number] = household
+            created_doors.add(row.door_number)
+        elif grid is not None and (grid.id is None or household.grid_id != grid.id):
+            household.grid = grid
+            if row.door_number not in created_doors:
+                regridded_doors.add(row.door_number)
+    db.session.flush()
+
+    now = clock.now()
+    duplicate_lines: list[int] = []
+    extended_doors: set[str] = set()
+    batch: list[dict] = []
+    created = 0
+    for n, row in enumerate(rows, start=1):
+        household = households[row.door_number]
+        key = (household.id, row.name, row.birth_year)
+        if key in existing:
+            duplicate_lines.append(row.line)
+        else:
+            existing.add(key)
+            if row.door_number not in created_doors:
+                extended_doors.add(row.door_number)
+            batch.append(
+                {
+                    "village_id": village.id,
+                    "household_id": household.id,
+                    "name": row.name,
+                    "birth_year": row.birth_year,
+                    "gender": row.gender,
+                    "created_at": now,
+                }
+            )
+        if len(batch) >= CHUNK or n == len(rows):
+            if batch:
+                db.session.execute(sa.insert(Resident), batch)
+                created += len(batch)
+                batch = []
+            if progress:
+                progress(n)
+    return {
+        "rows": len(rows),
+        "residents_created": created,
+        "households_created": len(created_doors),
+        "households_extended": len(extended_doors),
+        "households_regridded": len(regridded_doors),
+        "grids_created": grids_created,
+        "duplicates": len(duplicate_lines),
+        "duplicate_lines": duplicate_lines[:200],
+    }
+
+
+# --- the job ----------------------------------------------------------------------
+
+
+def clean_filename(name: str | None) -> str:
+    name = PurePosixPath((name or "").replace("\\", "/")).name
+    name = "".join(ch for ch in name if ch.isprintable())
+    return name[:200] or "roster"
+
+
+def read_upload(stream, limit: int = MAX_BYTES) -> bytes:
+    """Read at most `limit` bytes; a longer file is refused, not cut short."""
+    data = stream.read(limit + 1)
+    if len(data) > limit:
+        raise RosterFileError("file_too_large")
+    return data
+
+
+def start_import(village: Village, actor, data: bytes, filename: str, file_format: str) -> int:
+    """Create the job and run it (in a thread, or here when ROSTER_IMPORT_SYNC); return its id."""
+    job = RosterImport(
+        village_id=village.id,
+        created_by_id=actor.id,
+        filename=clean_filename(filename),
+        file_format=file_format,
+    )
+    db.session.add(job)
+    db.session.flush()
+    job_id = job.id
+    db.session.commit()
+    args = (
+        job_id,
+        village.id,
+        actor.id,
+        data,
+        request.remote_addr if has_request_context() else None,
+    )
+    app = current_app._get_current_object()
+    if app.config.get("ROSTER_IMPORT_SYNC"):
+        run_import(*args)
+    else:
+        thread = threading.Thread(
+            target=_run_in_thread, args=(app, *args), name=f"roster-import-{job_id}", daemon=True
+        )
+        thread.start()
+        _threads[job_id] = thread
+    return job_id
+
+
+_threads: dict[int, threading.Thread] = {}
+
+
+def _run_in_thread(app: Flask, *args) -> None:
+    try:
+        with app.app_context():
+            run_import(*args)
+    finally:
+        _threads.pop(args[0], None)
+
+
+def report_progress(job_id: int, **values) -> None:
+    """Update the job row in a short transaction of its own, visible at once to the job page."""
+    values["updated_at"] = clock.now()
+    with db.engine.begin() as connection:
+        connection.execute(
+            sa.update(RosterImport).where(RosterImport.id == job_id).values(**values)
+        )
+
+
+def _finish(job_id: int, status: RosterImportStatus, errors: list[dict], error_count: int) -> None:
+    report_progress(
+        job_id,
+        status=status,
+        errors=errors[:MAX_KEPT_ERRORS],
+        error_count=error_count,
+        finished_at=clock.now(),
+    )
+
+
+def run_import(job_id: int, village_id: int, actor_id: int, data: bytes, ip: str | None) -> None:
+    """Check every row, then write them all in one transaction, or nothing."""
+    from portal.audit.services import record_action
+    from portal.auth.models import Role, User
+
+    try:
+        report_progress(job_id, status=RosterImportStatus.CHECKING)
+        try:
+            _header_line, columns, table = read_table(data, detect_format(data))
+        except RosterFileError as exc:
+            _finish(job_id, RosterImportStatus.REJECTED, [exc.as_entry()], 1)
+            return
+        report_progress(job_id, total_rows=len(table))
+        checked = check_rows(table, columns, lambda n: report_progress(job_id, checked_rows=n))
+        if checked.errors:
+            checked.errors.sort(key=lambda entry: entry["line"])
+            _finish(job_id, RosterImportStatus.REJECTED, checked.errors, len(checked.errors))
+            return
+
+        report_progress(job_id, status=RosterImportStatus.WRITING)
+        # A separate connection cannot write while this transaction holds SQLite's
+        # one write lock: there, the written count jumps to the end at commit.
+        write_progress = None
+        if db.engine.dialect.name != "sqlite":
+
+            def write_progress(n: int) -> None:
+                report_progress(job_id, written_rows=n)
+
+        write_transaction()
+        village = db.session.get(Village, village_id)
+        job = db.session.get(RosterImport, job_id)
+        actor = db.session.get(User, actor_id)
+        result = apply_roster(village, checked.rows, write_progress)
+        counts = {k: v for k, v in result.items() if k != "duplicate_lines"}
+        log = record_action(
+            actor, Role.COMMITTEE, "roster.import", job, village=village, after=counts
+        )
+        log.ip = ip
+        db.session.execute(
+            sa.update(RosterImport)
+            .where(RosterImport.id == job_id)
+            .values(
+                status=RosterImportStatus.DONE,
+                written_rows=len(table),
+                result=result,
+                updated_at=clock.now(),
+                finished_at=clock.now(),
+            )
+        )
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        current_app.logger.exception("roster import %s failed", job_id)
+        _finish(
+            job_id, RosterImportStatus.FAILED, [{"line": 0, "code": "internal", "params": {}}], 1
+        )
+
+
+STALE_AFTER_SECONDS = 600
+
+
+def is_interrupted(job: RosterImport) -> bool:
+    """A job that stopped reporting (its server restarted, say) will never finish."""
+    if job.finished:
+        return False
+    return (clock.now() - job.updated_at).total_seconds() > STALE_AFTER_SECONDS
+
+
+def recent_imports(village: Village, limit: int = 10) -> list[RosterImport]:
+    return list(
+        db.session.scalars(
+            sa.select(RosterImport)
+            .where(RosterImport.village_id == village.id)
+            .order_by(RosterImport.created_at.desc(), RosterImport.id.desc())
+            .limit(limit)
+        )
+    )
