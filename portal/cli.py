@@ -2,22 +2,19 @@
 
 from __future__ import annotations
 
-import re
 import time
 import unicodedata
 
 import click
 import sqlalchemy as sa
-from flask import Flask
+from flask import Flask, current_app
 
 from portal import demo
 from portal.audit.services import record_action
+from portal.auth import services
 from portal.auth.models import RegistrationStatus, Role, RoleGrant, User
 from portal.auth.passwords import hash_password
 from portal.extensions import db
-
-PHONE = re.compile(r"^1[3-9]\d{9}$")
-MIN_PASSWORD = 10
 
 
 def init_app(app: Flask) -> None:
@@ -80,16 +77,22 @@ def pad(text: str, width: int) -> str:
     help="The new admin's password (prompted for, hidden, if not given).",
 )
 def create_admin_command(phone: str, name: str, password: str) -> None:
-    """Create a site admin account (for a production set-up)."""
+    """Create a site admin account (production set-up); the password rules are everyone's."""
+    phone = services.normalize_phone(phone)
     name = name.strip()
-    if not PHONE.match(phone):
-        raise click.BadParameter(
-            "an 11-digit mainland mobile number, e.g. 13912345678", param_hint="PHONE"
+    # The rules' messages are translated lazily, and the locale is read from a request.
+    with current_app.test_request_context():
+        phone_problem = services.phone_format_problem(phone)
+        password_problem = services.password_problem(password, phone)
+        phone_problem, password_problem = (
+            str(p) if p else None for p in (phone_problem, password_problem)
         )
+    if phone_problem:
+        raise click.BadParameter(phone_problem, param_hint="PHONE")
     if not 1 <= len(name) <= 40:
         raise click.BadParameter("1 to 40 characters", param_hint="NAME")
-    if len(password) < MIN_PASSWORD:
-        raise click.BadParameter(f"at least {MIN_PASSWORD} characters", param_hint="--password")
+    if password_problem:
+        raise click.BadParameter(password_problem, param_hint="--password")
     if db.session.scalar(sa.select(User.id).where(User.phone == phone)) is not None:
         raise click.ClickException(f"an account with phone {phone} already exists")
     user = User(
