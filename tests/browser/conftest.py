@@ -40,16 +40,15 @@ WIDE, NARROW = 1280, 320
 
 def _unavailable(reason: str) -> None:
     if os.environ.get("CI") == "true":
-        pytest.fail(f"{reason} (CI=true: the browser tests must run)", pytrace=False)
-    pytest.skip(reason)
+        pytest.fail(f"the browser tests cannot run under CI=true: {reason}", pytrace=False)
+    pytest.skip(f"browser tests skipped: {reason}")
 
 
 @pytest.fixture(scope="session")
 def browser():
     if not CHROMIUM.exists():
         _unavailable(
-            "browser tests skipped: /usr/bin/chromium not found "
-            "(apt-get install chromium fonts-noto-cjk, as .ci/run does)"
+            f"{CHROMIUM} not found (apt-get install chromium fonts-noto-cjk, as .ci/run does)"
         )
     from playwright.sync_api import sync_playwright
 
