@@ -162,4 +162,3 @@ class ChangePasswordForm(FlaskForm):
         problem = services.password_problem(field.data or "", self._phone)
         if problem:
             raise ValidationError(problem)
-

@@ -310,7 +310,10 @@ def _resident_for(invite: InviteCode, name: str) -> Resident:
     if not free:
         raise IdentityError(
             "name",
-            _l("这一户叫“%(name)s”的人已经注册过了。如果不是您本人注册的，请联系村委会。", name=name),
+            _l(
+                "这一户叫“%(name)s”的人已经注册过了。如果不是您本人注册的，请联系村委会。",
+                name=name,
+            ),
         )
     return free[0]
 
@@ -332,11 +335,16 @@ def register_pending(
 ) -> User:
     """An account waiting in `village`'s verification queue for the committee to match."""
     password_hash = hash_password(password)
+    village_id = village.id
+    write_transaction()
+    if phone_taken(phone):
+        db.session.rollback()
+        raise IdentityError("phone", _l("这个手机号已经注册过了，请直接登录。"))
     user = User(
         phone=phone,
         password_hash=password_hash,
         name=name,
-        village_id=village.id,
+        village_id=village_id,
         claimed_door_number=door_number,
         claimed_birth_year=birth_year,
         status=RegistrationStatus.PENDING,
@@ -384,7 +392,9 @@ def authenticate(phone: str, password: str) -> LoginResult:
     if user.disabled:
         return LoginResult(None, _l("这个账号已停用。如有疑问，请联系村委会。"))
     if needs_rehash(user.password_hash):
-        user.password_hash = hash_password(password)
+        new_hash = hash_password(password)
+        write_transaction()
+        user.password_hash = new_hash
         db.session.commit()
     return LoginResult(user, None)
 
@@ -406,10 +416,9 @@ def home_village(user: User) -> Village | None:
 
 def end_all_sessions(user: User) -> None:
     """Log out everywhere: every session cookie carrying the old version stops working."""
+    write_transaction()
     db.session.execute(
-        sa.update(User)
-        .where(User.id == user.id)
-        .values(session_version=User.session_version + 1)
+        sa.update(User).where(User.id == user.id).values(session_version=User.session_version + 1)
     )
     db.session.commit()
     db.session.refresh(user)
@@ -424,7 +433,9 @@ def change_password(user: User, current: str, new: str) -> None:
         raise IdentityError("new_password", problem)
     if verify_password(user.password_hash, new):
         raise IdentityError("new_password", _l("新密码不能和现在的密码一样。"))
-    user.password_hash = hash_password(new)
+    new_hash = hash_password(new)
+    write_transaction()
+    user.password_hash = new_hash
     user.session_version = User.session_version + 1
     db.session.commit()
     db.session.refresh(user)

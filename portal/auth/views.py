@@ -47,7 +47,9 @@ def after_login_url(user) -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(login_rate_limit, methods=["POST"], key_func=get_remote_address, deduct_when=login_failed)
+@limiter.limit(
+    login_rate_limit, methods=["POST"], key_func=get_remote_address, deduct_when=login_failed
+)
 @limiter.limit(login_rate_limit, methods=["POST"], key_func=phone_key, deduct_when=login_failed)
 @public
 def login():
@@ -93,9 +95,8 @@ def too_many_attempts(error):
 @public
 def logout():
     """Log out this session. POST only: a link or an image cannot log anyone out."""
-    if current_user.is_authenticated:
-        logout_user()
     session.clear()
+    logout_user()  # after clearing: it leaves the note that deletes a remember-me cookie
     flash(_("您已退出登录。"), "success")
     return redirect_after_post(url_for("public.index"))
 
@@ -132,7 +133,9 @@ def render_register(form: RegistrationForm, status: int = 200, **context):
 
 
 @bp.route("/register", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config.get("REGISTER_RATE_LIMIT", "20 per minute"), methods=["POST"])
+@limiter.limit(
+    lambda: current_app.config.get("REGISTER_RATE_LIMIT", "20 per minute"), methods=["POST"]
+)
 @public
 def register():
     if current_user.is_authenticated:
@@ -257,7 +260,7 @@ def change_password():
 @login_required
 def logout_everywhere():
     services.end_all_sessions(current_user._get_current_object())
-    logout_user()
     session.clear()
+    logout_user()
     flash(_("所有手机和电脑上的登录都已退出，请重新登录。"), "success")
     return redirect_after_post(url_for("auth.login"))

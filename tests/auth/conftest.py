@@ -24,7 +24,9 @@ GOOD_PASSWORD = "green-tea-river-9"
 
 @pytest.fixture
 def hubin(app):
-    return VillageFactory(name="湖滨村", slug="hubin", town=TownFactory(name="银涂镇", slug="yintu"))
+    return VillageFactory(
+        name="湖滨村", slug="hubin", town=TownFactory(name="银涂镇", slug="yintu")
+    )
 
 
 @pytest.fixture

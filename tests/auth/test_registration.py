@@ -19,7 +19,9 @@ def invite(code: str) -> InviteCode:
 def villager_grants(user) -> list[RoleGrant]:
     return list(
         db.session.scalars(
-            sa.select(RoleGrant).where(RoleGrant.user_id == user.id, RoleGrant.role == Role.VILLAGER)
+            sa.select(RoleGrant).where(
+                RoleGrant.user_id == user.id, RoleGrant.role == Role.VILLAGER
+            )
         )
     )
 
@@ -73,7 +75,9 @@ def test_household_code_is_spent_when_every_member_has_an_account(client, hubin,
 
 
 def test_household_code_refuses_a_member_who_already_has_an_account(client, hubin, household_code):
-    client.post("/register", data=registration(invite_code="HBH0001", name="李秀英", phone="13900000001"))
+    client.post(
+        "/register", data=registration(invite_code="HBH0001", name="李秀英", phone="13900000001")
+    )
     client.post("/logout")
     before = user_count()
     again = client.post(
@@ -88,7 +92,11 @@ def test_registration_without_code_waits_in_the_village_queue(client, hubin):
     response = client.post(
         "/register",
         data=registration(
-            village="hubin", name="陈小梅", door_number="8号", birth_year="1988", phone="13700000000"
+            village="hubin",
+            name="陈小梅",
+            door_number="8号",
+            birth_year="1988",
+            phone="13700000000",
         ),
     )
     assert response.status_code == 303
@@ -133,14 +141,22 @@ BAD_INPUTS = [
     ("expired code", {"invite_code": "HBX0001"}, "这个邀请码已过期"),
     ("short password", {"password": "abc-12", "confirm": "abc-12"}, "密码至少要10个字符"),
     ("one character", {"password": "a" * 14, "confirm": "a" * 14}, "不能全是同一个字符"),
-    ("digits only", {"password": "9081726354", "confirm": "9081726354"}, "只有数字的密码至少要12位"),
+    (
+        "digits only",
+        {"password": "9081726354", "confirm": "9081726354"},
+        "只有数字的密码至少要12位",
+    ),
     ("the phone", {"password": "13912345678", "confirm": "13912345678"}, "不能有手机号"),
     ("contains phone", {"password": "x13912345678", "confirm": "x13912345678"}, "不能有手机号"),
     ("common", {"password": "Password123", "confirm": "Password123"}, "这个密码太常见"),
     ("mismatch", {"confirm": "green-tea-river-8"}, "两次输入的密码不一样"),
     ("no name", {"name": ""}, "请填写姓名"),
     ("name not in household", {"invite_code": "HBH0001", "name": "张三"}, "名册上没有叫“张三”的人"),
-    ("wrong name for person", {"invite_code": "HBP0001", "name": "李秀英"}, "姓名和这个邀请码登记的人对不上"),
+    (
+        "wrong name for person",
+        {"invite_code": "HBP0001", "name": "李秀英"},
+        "姓名和这个邀请码登记的人对不上",
+    ),
     ("no code, no village", {}, "请选择您所在的村"),
     ("no code, no door", {"village": "hubin", "birth_year": "1970"}, "请填写门牌号"),
     ("no code, no year", {"village": "hubin", "door_number": "3号"}, "请填写出生年份"),
@@ -241,4 +257,3 @@ def test_no_htmx_check_button_keeps_what_was_typed(client, hubin, person_code):
     assert '<option selected value="hubin">' in response.text
     assert GOOD_PASSWORD not in response.text
     assert user_count() == 0
-
