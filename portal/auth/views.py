@@ -2,8 +2,8 @@
 
 Registration validates the phone number and the invite code inline with htmx: the
 check endpoints render the registration page's own template, and htmx swaps only
-the message block beside the field. Without JavaScript the same endpoints answer a
-"check" button with the whole page, and the full submission validates the same way.
+the message block beside the field. A request without htmx gets the whole page
+back, and without JavaScript the full submission validates the same way.
 """
 
 from __future__ import annotations
@@ -196,7 +196,7 @@ def check_invite():
     form = registration_form()
     code = form.invite_code.data or ""
     if not code:
-        answer = {"ok": False, "message": _("请填写邀请码；没有邀请码可以不填。")}
+        answer = None  # no code is a choice, not a mistake: nothing to say
     else:
         village = services.village_by_slug(form.village.data)
         check = services.check_invite(code, village)
@@ -212,7 +212,8 @@ def check_invite():
             answer = {"ok": True, "message": message, "person": check.for_person}
         else:
             answer = {"ok": False, "message": check.problem}
-    return render_register(form, status=200 if answer["ok"] else 422, invite_check=answer)
+    status = 422 if answer and not answer["ok"] else 200
+    return render_register(form, status=status, invite_check=answer)
 
 
 # ---- account -------------------------------------------------------------------------

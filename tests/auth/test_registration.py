@@ -246,7 +246,7 @@ def test_many_villages_are_not_listed_but_the_chosen_one_is(client, hubin, monke
     assert '<option selected value="hubin">' in chosen.text
 
 
-def test_no_htmx_check_button_keeps_what_was_typed(client, hubin, person_code):
+def test_plain_invite_check_keeps_what_was_typed(client, hubin, person_code):
     response = client.post(
         "/register/check-invite", data=registration(invite_code="HBP0001", name="王建国")
     )
