@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from flask import Blueprint, current_app, redirect, request
 from flask_login import current_user
 
 from portal.auth.access import public, village_page
 from portal.auth.redirects import safe_next
+from portal.extensions import db
 from portal.htmx import render
 from portal.i18n import LANG_COOKIE
-from portal.villages.models import Village
-from portal.villages.services import find_villages, list_towns_with_villages
+from portal.villages.models import Town, Village
+from portal.villages.services import find_villages, list_towns, villages_of_town
 
 bp = Blueprint("public", __name__)
 
@@ -26,8 +28,21 @@ def healthz():
 def index():
     """Find your village by name; active search with htmx, a plain GET form without it."""
     q = request.args.get("q", "").strip()
-    villages = find_villages(q) if q else []
-    towns = [] if q else list_towns_with_villages()
+    page = request.args.get("page", 1, type=int)
+    town = None
+    villages: list[Village] = []
+    towns, town_total = [], 0
+    if q:
+        villages = find_villages(q)
+    elif request.args.get("town"):
+        town = db.first_or_404(sa.select(Town).where(Town.slug == request.args["town"]))
+        villages = villages_of_town(town)
+    else:
+        towns, town_total = list_towns(max(page, 1))
+        if town_total == 1:
+            # One town on this site: its villages are the useful start.
+            town = towns[0][0]
+            villages = villages_of_town(town)
     own_village = None
     if current_user.is_authenticated and current_user.resident:
         own_village = current_user.resident.village
@@ -35,8 +50,11 @@ def index():
         "public/index.html",
         blocks={"village-results": "results"},
         q=q,
+        town=town,
         villages=villages,
         towns=towns,
+        page=max(page, 1),
+        has_next=max(page, 1) * 50 < town_total,
         own_village=own_village,
     )
 

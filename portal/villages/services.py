@@ -34,11 +34,22 @@ def find_villages(q: str, limit: int = 20) -> list[Village]:
     return list(db.session.scalars(query))
 
 
-def list_towns_with_villages(limit: int = 50) -> list[Town]:
-    """The first towns and their villages, for the finder's start page."""
-    query = (
-        sa.select(Town).order_by(Town.name).limit(limit).options(sa.orm.selectinload(Town.villages))
+def list_towns(page: int = 1, per_page: int = 50):
+    """Towns by name with their number of villages, a page at a time."""
+    villages = (
+        sa.select(sa.func.count(Village.id))
+        .where(Village.town_id == Town.id)
+        .correlate(Town)
+        .scalar_subquery()
     )
+    query = sa.select(Town, villages.label("village_count")).order_by(Town.name, Town.id)
+    total = db.session.scalar(sa.select(sa.func.count(Town.id)))
+    rows = db.session.execute(query.limit(per_page).offset((page - 1) * per_page)).all()
+    return rows, total
+
+
+def villages_of_town(town: Town, limit: int = 300) -> list[Village]:
+    query = sa.select(Village).where(Village.town_id == town.id).order_by(Village.name).limit(limit)
     return list(db.session.scalars(query))
 
 
