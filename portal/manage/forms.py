@@ -7,7 +7,14 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import IntegerField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    Optional,
+    Regexp,
+    ValidationError,
+)
 from wtforms.widgets import HiddenInput
 
 from portal.auth.models import Role
@@ -78,7 +85,7 @@ class AppointForm(FlaskForm):
 
     def validate_grid_id(self, field):
         if self.role.data == Role.GRID_WORKER.value and not field.data:
-            raise ValueError(_l("任命网格员时请选择网格。"))
+            raise ValidationError(_l("任命网格员时请选择网格。"))
 
 
 class RosterUploadForm(FlaskForm):

@@ -301,7 +301,7 @@ def statuses_of(codes: list[InviteCode]) -> dict[int, str]:
             InviteCode.id.in_([c.id for c in codes])
         )
     )
-    return dict(rows.tuples())
+    return {code_id: status for code_id, status in rows}
 
 
 def unused_invite_count(village: Village) -> int:

@@ -17,6 +17,7 @@ from portal.manage.forms import MatchForm, RefuseForm
 from portal.villages.services import clamp_page, roster_counts
 
 PER_PAGE = 20
+_UNSET = object()
 
 
 @bp.get("/")
@@ -31,8 +32,12 @@ def index(village):
 # --- verification queue -----------------------------------------------------------
 
 
-def _refuse_form(user_id: int, formdata=None) -> RefuseForm:
-    return RefuseForm(formdata=formdata, prefix=f"refuse-{user_id}")
+def _refuse_form(user_id: int, formdata=_UNSET) -> RefuseForm:
+    """One refusal form per card, its field named after the registration so the ids stay
+    unique on the page. The token is the page's own hidden csrf_token input, which the
+    app-wide CSRF protection checks before the view runs."""
+    kwargs = {} if formdata is _UNSET else {"formdata": formdata}
+    return RefuseForm(prefix=f"refuse-{user_id}", meta={"csrf": False}, **kwargs)
 
 
 def _queue_page(village, status: int = 200, failed: tuple[int, str] | None = None, form=None):
@@ -56,7 +61,7 @@ def _queue_page(village, status: int = 200, failed: tuple[int, str] | None = Non
         if message:
             messages[user_id] = message
         blocks[f"registration-{user_id}"] = "registration"
-    refuse_forms = {u.id: _refuse_form(u.id) for u in registrations}
+    refuse_forms = {u.id: _refuse_form(u.id, None) for u in registrations}
     if failed and form is not None:
         refuse_forms[failed[0]] = form
     return render(

@@ -389,13 +389,14 @@ def apply_roster(
         h.door_number: h
         for h in db.session.scalars(sa.select(Household).where(Household.village_id == village.id))
     }
-    existing = set(
-        db.session.execute(
+    existing = {
+        tuple(row)
+        for row in db.session.execute(
             sa.select(Resident.household_id, Resident.name, Resident.birth_year).where(
                 Resident.village_id == village.id
             )
-        ).tuples()
-    )
+        )
+    }
 
     grids_created = 0
     created_doors: set[str] = set()
