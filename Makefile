@@ -28,7 +28,7 @@ static/vendor/.copied: node_modules/.package-lock.json
 	@touch $@
 
 translations: $(VENV)/.installed
-	@$(BIN)/pybabel compile --use-fuzzy -q -d portal/translations
+	@$(BIN)/pybabel -q compile --use-fuzzy -d portal/translations
 
 run: setup
 	$(FLASK) db upgrade
