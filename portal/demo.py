@@ -3,7 +3,7 @@
 Everything is generated from fixed random seeds, so every run builds the same
 people, and building is idempotent: what already exists is left alone. The whole
 demo is written in one transaction with bulk inserts, and `demo-password` is
-hashed once (argon2 is slow on purpose) and shared by every demo account.
+hashed once and shared by every demo account.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import cache
 
 import sqlalchemy as sa
 
@@ -125,16 +126,20 @@ def seed_demo() -> SeedReport:
                 fresh.add(spec.slug)
             villages[spec.slug] = village
         db.session.flush()
-        # argon2 is slow on purpose: hash once, share it across every demo account.
-        password_hash = hash_password(DEMO_PASSWORD)
-        _ensure_logins(town, villages[DEMO_VILLAGE], password_hash, report)
+        _ensure_logins(town, villages[DEMO_VILLAGE], report)
         if DEMO_VILLAGE in fresh:
-            _add_queue_and_codes(villages[DEMO_VILLAGE], password_hash, report)
+            _add_queue_and_codes(villages[DEMO_VILLAGE], report)
         db.session.commit()
     except BaseException:
         db.session.rollback()
         raise
     return report
+
+
+@cache
+def demo_password_hash() -> str:
+    """argon2 is slow on purpose: hash once, and share it across every demo account."""
+    return hash_password(DEMO_PASSWORD)
 
 
 def database_is_empty() -> bool:
@@ -244,10 +249,10 @@ def _adults_without_account(village: Village, born_by: int) -> list[Resident]:
     for resident in rows:
         by_household.setdefault(resident.household_id, []).append(resident)
     # Not always the head of the household: women and the young hold accounts too.
-    return [members[hid % len(members)] for hid, members in by_household.items()]
+    return [members[n % len(members)] for n, members in enumerate(by_household.values())]
 
 
-def _ensure_logins(town: Town, village: Village, password_hash: str, report: SeedReport) -> None:
+def _ensure_logins(town: Town, village: Village, report: SeedReport) -> None:
     phones = [ADMIN_PHONE, TOWN_OFFICIAL_PHONE, COMMITTEE_PHONE, GRID_WORKER_PHONE]
     phones += [SUPERVISOR_PHONE, *VILLAGER_PHONES]
     users = {u.phone: u for u in db.session.scalars(sa.select(User).where(User.phone.in_(phones)))}
@@ -278,7 +283,7 @@ def _ensure_logins(town: Town, village: Village, password_hash: str, report: See
         user = User(
             phone=phone,
             name=resident.name if resident else name,
-            password_hash=password_hash,
+            password_hash=demo_password_hash(),
             resident=resident,
             village=village if resident else None,
             status=RegistrationStatus.VERIFIED,
@@ -324,7 +329,7 @@ def _ensure_logins(town: Town, village: Village, password_hash: str, report: See
         ensure(phone, pool=spread)
 
 
-def _add_queue_and_codes(village: Village, password_hash: str, report: SeedReport) -> None:
+def _add_queue_and_codes(village: Village, report: SeedReport) -> None:
     """A few registrations to verify and a few invite codes not yet used."""
     rng = random.Random(f"shanzhi-demo-codes-{village.slug}")
     committee_id = db.session.scalar(sa.select(User.id).where(User.phone == COMMITTEE_PHONE))
@@ -339,7 +344,7 @@ def _add_queue_and_codes(village: Village, password_hash: str, report: SeedRepor
             User(
                 phone=phone,
                 name=name,
-                password_hash=password_hash,
+                password_hash=demo_password_hash(),
                 village=village,
                 claimed_door_number=door_number,
                 claimed_birth_year=birth_year,
