@@ -2,7 +2,7 @@
 
 from portal.audit.models import ActionLog
 from portal.auth.models import InviteCode, RoleGrant, User
-from portal.villages.models import Grid, Household, Resident, Town, Village
+from portal.villages.models import Grid, Household, Resident, RosterImport, Town, Village
 
 __all__ = [
     "ActionLog",
@@ -11,6 +11,7 @@ __all__ = [
     "InviteCode",
     "Resident",
     "RoleGrant",
+    "RosterImport",
     "Town",
     "User",
     "Village",

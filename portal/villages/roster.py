@@ -38,6 +38,8 @@ from flask import Flask, current_app, has_request_context, request
 from flask_babel import lazy_gettext as _l
 
 from portal import clock
+from portal.audit.services import record_action
+from portal.auth.models import Role, User
 from portal.database import write_transaction
 from portal.extensions import db
 from portal.villages.models import (
@@ -195,8 +197,9 @@ def cell_text(value) -> str:
 
 def _csv_rows(data: bytes) -> Iterator[tuple[int, list]]:
     text = decode_text(data)
-    first_line = text.split("\n", 1)[0]
-    delimiter = max(",\t;", key=first_line.count)
+    # Comma, or tab (Excel's "Unicode text"), or semicolon; a title row may sit above the header.
+    head = "\n".join(text.split("\n", HEADER_SEARCH_ROWS)[:HEADER_SEARCH_ROWS])
+    delimiter = max(",\t;", key=head.count)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     line = 0
     try:
@@ -545,9 +548,6 @@ def _finish(job_id: int, status: RosterImportStatus, errors: list[dict], error_c
 
 def run_import(job_id: int, village_id: int, actor_id: int, data: bytes, ip: str | None) -> None:
     """Check every row, then write them all in one transaction, or nothing."""
-    from portal.audit.services import record_action
-    from portal.auth.models import Role, User
-
     try:
         report_progress(job_id, status=RosterImportStatus.CHECKING)
         try:

@@ -544,6 +544,13 @@ def test_utf16_tab_separated_text_is_read(app):
     assert checked.errors == [] and len(checked.rows) == 5
 
 
+def test_tab_separated_text_with_a_title_row_is_read(app):
+    text = "湖滨村花名册\n" + "\n".join("\t".join(r) for r in [HEADER, *GOOD_ROWS])
+    line, columns, rows = roster.read_table(text.encode(), "csv")
+    assert line == 2 and [n for n, _cells in rows] == [3, 4, 5, 6, 7]
+    assert len(roster.check_rows(rows, columns).rows) == 5
+
+
 def test_columns_in_any_order_and_extra_columns_are_ignored(app):
     header = ["备注", "性别", "姓名", "出生年份", "网格", "门牌号"]
     data = csv_bytes([["", "女", "李四", "1980", "东片", "1号"]], header=header)
