@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from flask import request
+from flask import has_request_context, request
 from flask_babel import format_date as babel_format_date
 from flask_babel import format_datetime as babel_format_datetime
 from flask_babel import get_locale
@@ -15,7 +15,10 @@ EN = "en"
 
 
 def select_locale() -> str:
-    return EN if request.cookies.get(LANG_COOKIE) == "en" else ZH
+    """English only when the reader chose it; Chinese for everyone else and for commands."""
+    if has_request_context() and request.cookies.get(LANG_COOKIE) == "en":
+        return EN
+    return ZH
 
 
 def html_lang() -> str:

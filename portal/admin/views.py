@@ -13,6 +13,7 @@ from portal.audit.services import record_action
 from portal.auth.access import admin_required
 from portal.auth.models import Role, RoleGrant, User
 from portal.auth.roles import RoleError, grant_role, revoke_role
+from portal.database import write_transaction
 from portal.extensions import db
 from portal.htmx import redirect_after_post, render
 from portal.villages.models import QuorumMode, Town, Village
@@ -138,9 +139,11 @@ def appoint_committee():
         if user is None:
             form.phone.errors.append(_("没有用这个手机号码注册的账号。"))
         else:
+            write_transaction()
             try:
                 grant_role(current_user, Role.ADMIN, user, Role.COMMITTEE, village=village)
             except RoleError as error:
+                db.session.rollback()
                 form.phone.errors.append(str(error))
             else:
                 db.session.commit()
@@ -166,9 +169,11 @@ def appoint_official():
         if user is None:
             form.phone.errors.append(_("没有用这个手机号码注册的账号。"))
         else:
+            write_transaction()
             try:
                 grant_role(current_user, Role.ADMIN, user, Role.TOWN_OFFICIAL, town=town)
             except RoleError as error:
+                db.session.rollback()
                 form.phone.errors.append(str(error))
             else:
                 db.session.commit()
@@ -189,6 +194,7 @@ def revoke(grant_id: int):
     try:
         revoke_role(current_user, Role.ADMIN, grant)
     except RoleError as error:
+        db.session.rollback()
         flash(str(error), "error")
     else:
         db.session.commit()

@@ -20,6 +20,13 @@ from portal import clock
 from portal.audit.services import record_action
 from portal.auth.access import active_grants
 from portal.auth.models import InviteCode, RegistrationStatus, Role, RoleGrant, User
+from portal.auth.roles import (  # noqa: F401  (re-exported for the console's callers)
+    RoleError,
+    SeparationOfDutiesError,
+    check_separation_of_duties,
+    grant_role,
+    revoke_role,
+)
 from portal.database import write_transaction
 from portal.extensions import db
 from portal.villages.models import Grid, Household, Resident, Village
@@ -504,31 +511,6 @@ def invites_for_print(
 APPOINTABLE = (Role.GRID_WORKER, Role.SUPERVISOR)
 
 
-class SeparationOfDutiesError(ConsoleError):
-    pass
-
-
-def check_separation_of_duties(user: User, village: Village, role: Role) -> None:
-    """Refuse making one person both committee member and supervisor of one village.
-
-    The supervision committee 村务监督委员会 checks the committee's work, so nobody
-    may sit on both (DESIGN.md 1). Call inside the transaction that writes the grant:
-    it locks the person's row first, so two appointments of the same person (one
-    here, one by the admin) cannot both pass the check.
-    """
-    conflicting = {Role.SUPERVISOR: Role.COMMITTEE, Role.COMMITTEE: Role.SUPERVISOR}.get(role)
-    if conflicting is None:
-        return
-    db.session.execute(sa.select(User.id).where(User.id == user.id).with_for_update(key_share=True))
-    if not active_grants(user, [conflicting], village_id=village.id):
-        return
-    if role == Role.SUPERVISOR:
-        message = _("%(name)s是本村村委会成员，不能同时担任村务监督委员会成员。", name=user.name)
-    else:
-        message = _("%(name)s是本村村务监督委员会成员，不能同时担任村委会成员。", name=user.name)
-    raise SeparationOfDutiesError(message, status=422)
-
-
 def verified_villager(village: Village, phone: str = "", user_id: int | None = None) -> User:
     """The verified villager of this village with this phone number (or id)."""
     if user_id:
@@ -581,30 +563,10 @@ def appoint(
     if role != Role.GRID_WORKER:
         grid = None
     with console_action():
-        check_separation_of_duties(user, village, role)
-        held = active_grants(user, [role], village_id=village.id)
-        if role == Role.SUPERVISOR and held:
-            raise ConsoleError(_("%(name)s已经是村务监督委员会成员。", name=user.name), status=422)
-        if role == Role.GRID_WORKER and any(g.grid_id == grid.id for g in held):
-            raise ConsoleError(
-                _("%(name)s已经是%(grid)s的网格员。", name=user.name, grid=grid.name), status=422
-            )
-        grant = RoleGrant(
-            user=user,
-            role=role,
-            village_id=village.id,
-            grid_id=grid.id if grid else None,
-            granted_by_id=actor.id,
-        )
-        db.session.add(grant)
-        record_action(
-            actor,
-            ACTOR_ROLE,
-            "role.appoint",
-            grant,
-            village=village,
-            after={"user_id": user.id, "role": role.value, "grid_id": grant.grid_id},
-        )
+        try:
+            grant = grant_role(actor, ACTOR_ROLE, user, role, village=village, grid=grid)
+        except RoleError as error:
+            raise ConsoleError(error.message, status=422) from error
     return grant
 
 
@@ -618,16 +580,8 @@ def revoke(actor: User, village: Village, grant_id: int) -> RoleGrant:
         )
         if grant is None or grant.role not in APPOINTABLE:
             raise NotFound()
-        if grant.revoked_at is not None:
-            raise ConsoleError(_("这项任命已经撤销了。"))
-        grant.revoked_at = clock.now()
-        record_action(
-            actor,
-            ACTOR_ROLE,
-            "role.revoke",
-            grant,
-            village=village,
-            before={"user_id": grant.user_id, "role": grant.role.value, "grid_id": grant.grid_id},
-            after={"revoked_at": grant.revoked_at.isoformat()},
-        )
+        try:
+            revoke_role(actor, ACTOR_ROLE, grant)
+        except RoleError as error:
+            raise ConsoleError(error.message) from error
     return grant

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 import sqlalchemy as sa
-from flask import g
 
 from portal.audit.models import ActionLog
 from portal.auth.models import Role
@@ -18,17 +17,6 @@ from tests.factories import VillageFactory, official
 def app_config() -> dict:
     # Run roster imports inside the upload request, so tests see the finished job.
     return {"ROSTER_IMPORT_SYNC": True}
-
-
-@pytest.fixture(autouse=True)
-def fresh_request_globals(app):
-    """The test app context lives across requests; give each request a fresh `g`
-    for the logged-in user and role caches, as a real server does."""
-
-    @app.before_request
-    def forget_previous_request():
-        for key in ("_login_user", "_roles_cache", "roles", "village"):
-            g.pop(key, None)
 
 
 @pytest.fixture
