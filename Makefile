@@ -7,7 +7,7 @@ TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/test
 PYTEST_ARGS ?=
 FLASK := $(BIN)/flask --app portal
 
-.PHONY: setup run test test-sqlite test-postgres bench lint format translations clean
+.PHONY: setup run test test-sqlite test-postgres bench lint format translations extract-messages clean
 
 setup: $(VENV)/.installed static/vendor/.copied translations
 
@@ -65,8 +65,12 @@ format: setup
 	$(BIN)/ruff check --fix .
 
 extract-messages: setup
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o portal/translations/messages.pot --no-location --sort-output .
-	$(BIN)/pybabel update -i portal/translations/messages.pot -d portal/translations --no-fuzzy-matching
+	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext -o portal/translations/messages.pot --no-location --sort-output .
+	if [ -s portal/translations/en/LC_MESSAGES/messages.po ]; then \
+		$(BIN)/pybabel update -i portal/translations/messages.pot -d portal/translations --no-fuzzy-matching; \
+	else \
+		$(BIN)/pybabel init -i portal/translations/messages.pot -d portal/translations -l en; \
+	fi
 
 clean:
 	rm -rf $(VENV) node_modules static/vendor
