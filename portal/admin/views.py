@@ -129,33 +129,36 @@ def user_by_phone(phone: str) -> User | None:
     return db.session.scalar(sa.select(User).where(User.phone == phone))
 
 
+def appoint(form, role: Role, **scope):
+    """Grant `role` to the account with the form's phone number, in `scope`; one transaction."""
+    user = user_by_phone(form.phone.data)
+    if user is None:
+        form.phone.errors.append(_("没有用这个手机号码注册的账号。"))
+        return None
+    write_transaction()
+    try:
+        grant_role(current_user, Role.ADMIN, user, role, **scope)
+    except RoleError as error:
+        db.session.rollback()
+        form.phone.errors.append(error.message)
+        return None
+    db.session.commit()
+    return user
+
+
 @bp.post("/committee")
 @admin_required
 def appoint_committee():
     form = forms_with_choices(committee_form=CommitteeForm(prefix="committee"))["committee_form"]
     if form.validate_on_submit():
-        user = user_by_phone(form.phone.data)
         village = db.session.get(Village, form.village_id.data)
-        if user is None:
-            form.phone.errors.append(_("没有用这个手机号码注册的账号。"))
-        else:
-            write_transaction()
-            try:
-                grant_role(current_user, Role.ADMIN, user, Role.COMMITTEE, village=village)
-            except RoleError as error:
-                db.session.rollback()
-                form.phone.errors.append(str(error))
-            else:
-                db.session.commit()
-                flash(
-                    _(
-                        "已任命%(name)s为%(village)s村委会成员。",
-                        name=user.name,
-                        village=village.name,
-                    ),
-                    "success",
-                )
-                return redirect_after_post(url_for("admin.index"))
+        user = appoint(form, Role.COMMITTEE, village=village)
+        if user is not None:
+            message = _(
+                "已任命%(name)s为%(village)s村委会成员。", name=user.name, village=village.name
+            )
+            flash(message, "success")
+            return redirect_after_post(url_for("admin.index"))
     return page(422, committee_form=form)
 
 
@@ -164,24 +167,13 @@ def appoint_committee():
 def appoint_official():
     form = forms_with_choices(official_form=TownOfficialForm(prefix="official"))["official_form"]
     if form.validate_on_submit():
-        user = user_by_phone(form.phone.data)
         town = db.session.get(Town, form.town_id.data)
-        if user is None:
-            form.phone.errors.append(_("没有用这个手机号码注册的账号。"))
-        else:
-            write_transaction()
-            try:
-                grant_role(current_user, Role.ADMIN, user, Role.TOWN_OFFICIAL, town=town)
-            except RoleError as error:
-                db.session.rollback()
-                form.phone.errors.append(str(error))
-            else:
-                db.session.commit()
-                flash(
-                    _("已任命%(name)s为%(town)s工作人员。", name=user.name, town=town.name),
-                    "success",
-                )
-                return redirect_after_post(url_for("admin.index"))
+        user = appoint(form, Role.TOWN_OFFICIAL, town=town)
+        if user is not None:
+            flash(
+                _("已任命%(name)s为%(town)s工作人员。", name=user.name, town=town.name), "success"
+            )
+            return redirect_after_post(url_for("admin.index"))
     return page(422, official_form=form)
 
 
