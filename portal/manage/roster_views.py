@@ -50,10 +50,10 @@ def upload_roster(village):
     try:
         data = roster.read_upload(upload.stream)
         file_format = roster.detect_format(data)
+        job_id = roster.start_import(village, current_user, data, upload.filename, file_format)
     except roster.RosterFileError as exc:
         form.file.errors = [*form.file.errors, str(exc)]
         return _import_page(village, form, 422)
-    job_id = roster.start_import(village, current_user, data, upload.filename, file_format)
     return redirect_after_post(url_for("manage.roster_job", village=village.slug, job_id=job_id))
 
 

@@ -70,6 +70,7 @@ EARLIEST_BIRTH_YEAR = 1900
 MESSAGES = {
     "file_empty": _l("文件是空的。"),
     "file_too_large": _l("文件超过 5 MB，请分成几个文件上传。"),
+    "import_running": _l("本村上一份花名册还在导入，请等它完成后再上传。"),
     "wrong_type": _l("文件类型不对：请上传 CSV 文件或 Excel 的 .xlsx 文件。"),
     "old_excel": _l("这是旧版 Excel（.xls）文件，请在 Excel 里另存为 .xlsx 或 CSV 后再上传。"),
     "bad_encoding": _l("看不懂文件的文字编码，请把 CSV 保存为 UTF-8 或 GB18030（GBK）编码。"),
@@ -486,17 +487,32 @@ def read_upload(stream, limit: int = MAX_BYTES) -> bytes:
 
 
 def start_import(village: Village, actor, data: bytes, filename: str, file_format: str) -> int:
-    """Create the job and run it (in a thread, or here when ROSTER_IMPORT_SYNC); return its id."""
+    """Create the job and run it (in a thread, or here when ROSTER_IMPORT_SYNC); return its id.
+
+    One import at a time per village: a second upload while one is running is refused
+    (on SQLite the running import also holds the database's only write lock).
+    """
+    running = db.session.scalars(
+        sa.select(RosterImport).where(
+            RosterImport.village_id == village.id, RosterImport.finished_at.is_(None)
+        )
+    ).all()
+    if any(not is_interrupted(job) for job in running):
+        raise RosterFileError("import_running")
     job = RosterImport(
         village_id=village.id,
         created_by_id=actor.id,
         filename=clean_filename(filename),
         file_format=file_format,
     )
-    db.session.add(job)
-    db.session.flush()
-    job_id = job.id
-    db.session.commit()
+    try:
+        db.session.add(job)
+        db.session.flush()
+        job_id = job.id
+        db.session.commit()
+    except sa.exc.OperationalError as exc:  # the write lock stayed taken past busy_timeout
+        db.session.rollback()
+        raise RosterFileError("import_running") from exc
     args = (
         job_id,
         village.id,

@@ -599,3 +599,21 @@ def _describe_every_code():
                 "other_line": 1,
             },
         )
+
+
+def test_a_second_upload_while_one_runs_is_refused_clearly(client, committee, running_job):
+    as_user(client, committee)
+    jobs_before, roster_before = count(RosterImport), roster_size()
+    response = upload(client, csv_bytes(GOOD_ROWS))
+    assert response.status_code == 422
+    assert "上一份花名册还在导入" in response.text
+    assert count(RosterImport) == jobs_before and roster_size() == roster_before
+
+
+def test_an_interrupted_import_does_not_block_the_next(client, village, committee, running_job):
+    running_job.updated_at = clock.now() - timedelta(hours=1)
+    db.session.commit()
+    as_user(client, committee)
+    response = upload(client, csv_bytes(GOOD_ROWS))
+    assert response.status_code == 303
+    assert last_job().status == RosterImportStatus.DONE
