@@ -8,6 +8,7 @@ from flask import has_request_context, request
 from flask_babel import format_date as babel_format_date
 from flask_babel import format_datetime as babel_format_datetime
 from flask_babel import get_locale
+from flask_babel import gettext as _
 
 LANG_COOKIE = "lang"
 ZH = "zh_Hans_CN"
@@ -42,3 +43,9 @@ def format_datetime(value: datetime | None) -> str:
     if value is None:
         return ""
     return babel_format_datetime(value, "d MMM y HH:mm" if is_english() else "y年M月d日 HH:mm")
+
+
+def list_of(items) -> str:
+    """Items joined with the reader's list separator: 甲、乙、丙 / A, B, C."""
+    # Translators: the separator between the items of a list.
+    return _("、").join(str(item) for item in items)

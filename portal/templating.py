@@ -19,6 +19,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["nav_endpoints"] = app.view_functions
     app.jinja_env.filters["date"] = i18n.format_date
     app.jinja_env.filters["datetime"] = i18n.format_datetime
+    app.jinja_env.filters["list_of"] = i18n.list_of
     errors.init_app(app)
     static_root = Path(app.static_folder)
 

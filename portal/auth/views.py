@@ -115,7 +115,9 @@ def registration_form() -> RegistrationForm:
         chosen = services.village_by_slug(form.village.data)
         towns = [(chosen.town.name, [(chosen.slug, chosen.name)])] if chosen else []
     form.village.choices = [("", _("请选择"))] + [
-        (slug, f"{name}（{town}）") for town, villages in towns for slug, name in villages
+        (slug, _("%(village)s（%(town)s）", village=name, town=town))
+        for town, villages in towns
+        for slug, name in villages
     ]
     return form
 

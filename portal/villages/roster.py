@@ -42,6 +42,7 @@ from portal.audit.services import record_action
 from portal.auth.models import Role, User
 from portal.database import write_transaction
 from portal.extensions import db
+from portal.i18n import list_of
 from portal.villages.models import (
     Gender,
     Grid,
@@ -251,15 +252,15 @@ def read_table(
                 header_line, columns = line, found
                 missing = [name for name in COLUMNS if name not in found]
                 if missing:
-                    raise RosterFileError("missing_columns", line=line, columns="、".join(missing))
+                    raise RosterFileError("missing_columns", line=line, columns=list_of(missing))
             elif line >= HEADER_SEARCH_ROWS:
-                raise RosterFileError("missing_columns", line=1, columns="、".join(COLUMNS))
+                raise RosterFileError("missing_columns", line=1, columns=list_of(COLUMNS))
             continue
         rows.append((line, cells))
         if len(rows) > MAX_ROWS:
             raise RosterFileError("too_many_rows", max=MAX_ROWS)
     if columns is None:
-        raise RosterFileError("missing_columns", line=1, columns="、".join(COLUMNS))
+        raise RosterFileError("missing_columns", line=1, columns=list_of(COLUMNS))
     if not rows:
         raise RosterFileError("no_rows", line=header_line + 1)
     return header_line, columns, rows

@@ -242,6 +242,7 @@ def test_many_villages_are_not_listed_but_the_chosen_one_is(client, hubin, monke
     monkeypatch.setattr(services, "VILLAGE_SELECT_MAX", 0)
     plain = client.get("/register")
     assert "<select" not in plain.text and "找到您的村" in plain.text
+    assert '请先到<a href="/">村名查找页</a>找到您的村' in plain.text
     chosen = client.get("/register?village=hubin")
     assert '<option selected value="hubin">' in chosen.text
 
