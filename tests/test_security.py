@@ -246,7 +246,10 @@ def test_htmx_is_configured_safely(client):
     assert settings["allowScriptTags"] is False
     assert settings["includeIndicatorStyles"] is False
     assert settings["selfRequestsOnly"] is True
-    assert "X-CSRFToken" in re.search(r"<body[^>]*hx-headers='([^']+)'", page).group(1)
+    wrapper = re.search(r"<body>\s*(?:\{#.*?#\}\s*)?<div class=\"page\"([^>]*)>", page, re.S)
+    assert wrapper, "the page wrapper that carries hx-boost and hx-headers is missing"
+    assert 'hx-boost="true"' in wrapper.group(1)
+    assert "X-CSRFToken" in re.search(r"hx-headers='([^']+)'", wrapper.group(1)).group(1)
 
 
 FORBIDDEN_IN_TEMPLATES = [

@@ -102,3 +102,29 @@ def test_the_demo_committee_member_logs_in(page, live_server):
     page.get_by_role("button", name="登录", exact=True).click()
     expect(page).to_have_url(f"{live_server}/v/hubin/")
     expect(page.get_by_role("link", name="村务管理")).to_be_visible()
+
+
+def test_htmx_requests_carry_the_new_sessions_token_after_logging_in_and_out(page, live_server):
+    """Logging in and out starts a new session (and CSRF token) while the page stays boosted.
+
+    Each boosted page must bring its own token for htmx requests: the inline invite
+    check after a logout must not be refused as an expired page.
+    """
+    page.goto("/login")
+    page.get_by_label("手机号").fill("13800000011")
+    page.get_by_label("密码").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="登录", exact=True).click()
+    expect(page).to_have_url(f"{live_server}/v/hubin/")
+    page.locator(".site-header").get_by_role("button", name="退出").click()
+    expect(page.locator(".flash-success")).to_contain_text("退出")
+    # Every step from here is a boosted navigation: the document itself is never reloaded.
+    page.locator("main").get_by_role("link", name="湖滨村").first.click()
+    expect(page).to_have_url(f"{live_server}/v/hubin/")
+    page.locator("main").get_by_role("link", name="注册", exact=True).click()
+    expect(page).to_have_url(re.compile(r"/register"))
+    invite_field = page.get_by_label("邀请码", exact=True)
+    invite_field.fill("NOTACODE")
+    invite_field.press("Tab")
+    message = page.locator("#invite-check")
+    expect(message.locator(".error")).to_be_visible()
+    expect(message).not_to_contain_text("过期")
