@@ -58,6 +58,8 @@ class Config:
 
     PROXY_FIX = int(os.environ.get("PROXY_FIX", "0"))
     PAGE_SIZE = 20
+    # Seconds a public page, as anonymous visitors see it, is served from memory.
+    PAGE_CACHE_SECONDS = float(os.environ.get("PAGE_CACHE_SECONDS", "5"))
     HSTS = False
 
 
@@ -71,6 +73,7 @@ class TestingConfig(Config):
     SQLALCHEMY_DATABASE_URI = database_url("sqlite://")
     RATELIMIT_STORAGE_URI = "memory://"
     COMPRESS_REGISTER = False
+    PAGE_CACHE_SECONDS = 0
 
 
 class ProductionConfig(Config):

@@ -75,9 +75,12 @@ def register_security(app: Flask) -> None:
 
 
 def register_templating(app: Flask) -> None:
-    from portal import templating
+    from portal import pagecache, templating
 
     templating.init_app(app)
+    # Registered after the security headers and compression: it keeps a page before
+    # they are applied, and they are applied again to every page it serves.
+    pagecache.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:

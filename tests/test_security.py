@@ -235,6 +235,12 @@ def test_production_refuses_to_start_without_secret_key(monkeypatch, database_ur
         importlib.reload(config)
 
 
+def page_wrapper(page: str) -> str:
+    wrapper = re.search(r"<body>\s*<div class=\"page\"([^>]*)>", page)
+    assert wrapper, "the page wrapper that carries hx-boost and hx-headers is missing"
+    return wrapper.group(1)
+
+
 def test_htmx_is_configured_safely(client):
     page = client.get("/").text
     match = re.search(r'<meta name="htmx-config" content=\'([^\']+)\'>', page)
@@ -246,10 +252,19 @@ def test_htmx_is_configured_safely(client):
     assert settings["allowScriptTags"] is False
     assert settings["includeIndicatorStyles"] is False
     assert settings["selfRequestsOnly"] is True
-    wrapper = re.search(r"<body>\s*(?:\{#.*?#\}\s*)?<div class=\"page\"([^>]*)>", page, re.S)
-    assert wrapper, "the page wrapper that carries hx-boost and hx-headers is missing"
-    assert 'hx-boost="true"' in wrapper.group(1)
-    assert "X-CSRFToken" in re.search(r"hx-headers='([^']+)'", wrapper.group(1)).group(1)
+    assert 'hx-boost="true"' in page_wrapper(page)
+
+
+def test_csrf_header_on_pages_that_send_htmx_posts_and_for_logged_in_people(client):
+    """A visitor's read-only page mints no token; register (inline checks) and every
+    logged-in page carry it in hx-headers for htmx requests."""
+    village = VillageFactory()
+    assert "hx-headers" not in page_wrapper(client.get(f"/v/{village.slug}/").text)
+    register = page_wrapper(client.get("/register").text)
+    assert "X-CSRFToken" in re.search(r"hx-headers='([^']+)'", register).group(1)
+    login_as(client, villager(village))
+    logged_in = page_wrapper(client.get(f"/v/{village.slug}/").text)
+    assert "X-CSRFToken" in re.search(r"hx-headers='([^']+)'", logged_in).group(1)
 
 
 FORBIDDEN_IN_TEMPLATES = [

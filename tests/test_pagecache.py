@@ -1,0 +1,99 @@
+"""Public pages as visitors see them are served from memory for a few seconds."""
+
+from __future__ import annotations
+
+import pytest
+
+from portal import pagecache
+from portal.auth.models import Role
+from portal.extensions import db
+from tests.conftest import htmx_headers, login_as
+from tests.factories import VillageFactory, official
+
+
+@pytest.fixture
+def app_config():
+    return {"PAGE_CACHE_SECONDS": 5}
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """Control the cache's clock."""
+    now = [1000.0]
+    monkeypatch.setattr(pagecache.time, "monotonic", lambda: now[0])
+    return now
+
+
+@pytest.fixture
+def village(app):
+    return VillageFactory(name="湖滨村", slug="hubin")
+
+
+def rename(village, name):
+    village.name = name
+    db.session.commit()
+
+
+def test_a_visitor_gets_the_page_from_memory_until_it_expires(client, village, clock):
+    assert "湖滨村" in client.get("/v/hubin/").text
+    rename(village, "新湖滨村")
+    cached = client.get("/v/hubin/")
+    assert "新湖滨村" not in cached.text
+    assert cached.headers["X-Content-Type-Options"] == "nosniff"
+    assert "default-src 'self'" in cached.headers["Content-Security-Policy"]
+    clock[0] += 6
+    assert "新湖滨村" in client.get("/v/hubin/").text
+
+
+def test_visitor_pages_start_no_session(client, village):
+    response = client.get("/v/hubin/")
+    assert "Set-Cookie" not in response.headers
+    assert "X-CSRFToken" not in response.text
+
+
+def test_logged_in_people_always_get_a_fresh_page(client, village, clock):
+    client.get("/v/hubin/")
+    rename(village, "新湖滨村")
+    login_as(client, official(Role.COMMITTEE, village=village))
+    assert "新湖滨村" in client.get("/v/hubin/").text
+
+
+def test_a_page_and_its_htmx_block_are_kept_apart(client, village, clock):
+    page = client.get("/?q=湖滨")
+    block = client.get("/?q=湖滨", headers=htmx_headers("village-results"))
+    assert "<html" in page.text and "<html" not in block.text
+    again = client.get("/?q=湖滨", headers=htmx_headers("village-results"))
+    assert again.text == block.text
+
+
+def test_languages_are_kept_apart(client, village, clock):
+    chinese = client.get("/v/hubin/")
+    client.set_cookie("lang", "en")
+    english = client.get("/v/hubin/")
+    assert '<html lang="zh-Hans">' in chinese.text and '<html lang="en">' in english.text
+
+
+def test_pages_with_a_form_are_never_kept(app, client, village, clock):
+    response = client.get("/login")
+    assert "Set-Cookie" in response.headers
+    keys = [key[0] for key in app.extensions["page_cache"].entries]
+    assert not any(path.startswith("/login") for path in keys)
+
+
+def test_restricted_pages_are_never_kept(app, client, village, clock):
+    client.get("/v/hubin/manage/")
+    keys = [key[0] for key in app.extensions["page_cache"].entries]
+    assert not any("manage" in path for path in keys)
+
+
+def test_errors_are_not_kept(app, client, clock):
+    assert client.get("/v/nowhere/").status_code == 404
+    VillageFactory(slug="nowhere")
+    assert client.get("/v/nowhere/").status_code == 200
+
+
+def test_the_store_is_bounded(app, client, village, clock):
+    app.extensions["page_cache"].max_entries = 3
+    for n in range(6):
+        client.get(f"/?q=村{n}")
+    assert len(app.extensions["page_cache"].entries) == 3
