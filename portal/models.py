@@ -2,17 +2,35 @@
 
 from portal.audit.models import ActionLog
 from portal.auth.models import InviteCode, RoleGrant, User
+from portal.rules.models import (
+    ArticleComment,
+    Ballot,
+    RuleArticle,
+    RuleDocument,
+    RuleFiling,
+    RuleVersion,
+    VoteEligibility,
+    VoteResult,
+)
 from portal.villages.models import Grid, Household, Resident, RosterImport, Town, Village
 
 __all__ = [
     "ActionLog",
+    "ArticleComment",
+    "Ballot",
     "Grid",
     "Household",
     "InviteCode",
     "Resident",
     "RoleGrant",
     "RosterImport",
+    "RuleArticle",
+    "RuleDocument",
+    "RuleFiling",
+    "RuleVersion",
     "Town",
     "User",
     "Village",
+    "VoteEligibility",
+    "VoteResult",
 ]
