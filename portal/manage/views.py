@@ -14,7 +14,7 @@ from portal.htmx import is_boosted, is_htmx, redirect_after_post, render, trigge
 from portal.manage import services
 from portal.manage.blueprint import EDITORS, READERS, bp, page_arg
 from portal.manage.forms import MatchForm, RefuseForm
-from portal.villages.services import clamp_page, roster_counts
+from portal.villages.services import clamp_page
 
 PER_PAGE = 20
 _UNSET = object()
@@ -23,10 +23,7 @@ _UNSET = object()
 @bp.get("/")
 @village_role(*READERS)
 def index(village):
-    counts = roster_counts(village)
-    counts["pending"] = services.pending_count(village)
-    counts["unused_invites"] = services.unused_invite_count(village)
-    return render("manage/index.html", village=village, counts=counts)
+    return render("manage/index.html", village=village, counts=services.console_counts(village))
 
 
 # --- verification queue -----------------------------------------------------------
