@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import request
+from flask import request, url_for
 
 from portal import clock
 from portal.auth.access import village_role
@@ -18,14 +18,14 @@ PER_PAGE = 20
 def households(village):
     q = services.clean_query(request.args.get("q"))
     pagination = services.search_households(village, q, page_arg(), per_page=PER_PAGE)
-    residents = [r for h in pagination.items for r in h.residents]
     return render(
         "manage/households.html",
         blocks={"household-results": "results"},
         village=village,
         q=q,
         pagination=pagination,
-        accounts=services.accounts_of(residents),
+        members=services.members_of(pagination.items),
+        invites_url=url_for("manage.invites", village=village.slug),
     )
 
 
@@ -44,6 +44,7 @@ def residents(village):
         q=q,
         account=account,
         pagination=pagination,
-        accounts=services.accounts_of(list(pagination.items)),
         this_year=clock.today_local().year,
+        households_url=url_for("manage.households", village=village.slug),
+        invites_url=url_for("manage.invites", village=village.slug),
     )

@@ -5,7 +5,6 @@ from __future__ import annotations
 import unicodedata
 
 import sqlalchemy as sa
-from flask_sqlalchemy.pagination import Pagination
 
 from portal.extensions import db
 from portal.villages.models import Household, Resident, Town, Village
@@ -78,13 +77,63 @@ def _contains(term: str) -> str:
     return f"%{escape_like(term)}%"
 
 
-def search_households(village: Village, q: str, page: int, per_page: int = 20) -> Pagination:
+class Page:
+    """One page of a list: its items, and what the pager needs to know."""
+
+    def __init__(self, items: list, total: int, page: int, per_page: int):
+        self.items = items
+        self.total = total
+        self.page = page
+        self.per_page = per_page
+
+    @property
+    def pages(self) -> int:
+        return -(-self.total // self.per_page) if self.total else 0
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def prev_num(self) -> int | None:
+        return self.page - 1 if self.has_prev else None
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def next_num(self) -> int | None:
+        return self.page + 1 if self.has_next else None
+
+    def __iter__(self):
+        return iter(self.items)
+
+
+def _page(query: sa.Select, count: sa.Select, page: int, per_page: int) -> Page:
+    """One page of `query`'s rows, and the total from `count`.
+
+    The count is its own lean statement (only what filters the rows, no join or order
+    needed for the total), so it is served by the village index and skips the sort.
+    """
+    page = clamp_page(page)
+    rows = db.session.execute(query.limit(per_page).offset((page - 1) * per_page)).all()
+    return Page(rows, db.session.scalar(count), page, per_page)
+
+
+def _has_account(resident_id) -> sa.Exists:
+    from portal.auth.models import User
+
+    return sa.select(User.id).where(User.resident_id == resident_id).exists()
+
+
+def search_households(village: Village, q: str, page: int, per_page: int = 20) -> Page:
     """Households of `village` whose door number, or one of whose residents' names, contains `q`.
 
     Ordered as people read door numbers ("2号" before "10号"), then by id. Each
-    household comes with its grid and residents loaded.
+    household comes with its grid loaded.
     """
-    query = sa.select(Household).where(Household.village_id == village.id)
+    where = [Household.village_id == village.id]
     if q:
         pattern = _contains(q)
         by_name = (
@@ -95,56 +144,57 @@ def search_households(village: Village, q: str, page: int, per_page: int = 20) -
             )
             .exists()
         )
-        query = query.where(sa.or_(Household.door_number.like(pattern, escape="\\"), by_name))
-    query = query.order_by(
-        sa.func.length(Household.door_number), Household.door_number, Household.id
-    ).options(sa.orm.selectinload(Household.residents), sa.orm.joinedload(Household.grid))
-    return db.paginate(query, page=clamp_page(page), per_page=per_page, error_out=False)
+        where.append(sa.or_(Household.door_number.like(pattern, escape="\\"), by_name))
+    query = (
+        sa.select(Household)
+        .where(*where)
+        .order_by(sa.func.length(Household.door_number), Household.door_number, Household.id)
+        .options(sa.orm.joinedload(Household.grid))
+    )
+    count = sa.select(sa.func.count()).select_from(Household).where(*where)
+    result = _page(query, count, page, per_page)
+    result.items = [household for (household,) in result.items]
+    return result
+
+
+def members_of(households: list[Household]) -> dict[int, list[tuple[Resident, bool]]]:
+    """The residents of each of `households`, by household id, each as (resident, whether
+    they have an account), in roster order: one statement for a whole page."""
+    members: dict[int, list[tuple[Resident, bool]]] = {h.id: [] for h in households}
+    if not members:
+        return members
+    rows = db.session.execute(
+        sa.select(Resident, _has_account(Resident.id))
+        .where(Resident.household_id.in_(list(members)))
+        .order_by(Resident.id)
+    )
+    for resident, registered in rows:
+        members[resident.household_id].append((resident, bool(registered)))
+    return members
 
 
 def search_residents(
     village: Village, q: str, page: int, account: str | None = None, per_page: int = 20
-) -> Pagination:
+) -> Page:
     """Residents of `village` whose name contains `q`; `account` "with" or "without" filters
-    on whether they have an account. Each comes with its household loaded."""
-    from portal.auth.models import User
-
-    query = (
-        sa.select(Resident)
-        .join(Resident.household)
-        .where(Resident.village_id == village.id)
-        .options(sa.orm.contains_eager(Resident.household))
-    )
+    on whether they have an account. The items are (resident, whether they have an
+    account) pairs, each resident with its household loaded."""
+    has_account = _has_account(Resident.id)
+    where = [Resident.village_id == village.id]
     if q:
-        query = query.where(Resident.name.like(_contains(q), escape="\\"))
-    has_account = sa.select(User.id).where(User.resident_id == Resident.id).exists()
+        where.append(Resident.name.like(_contains(q), escape="\\"))
     if account == "with":
-        query = query.where(has_account)
+        where.append(has_account)
     elif account == "without":
-        query = query.where(~has_account)
-    query = query.order_by(
-        sa.func.length(Household.door_number), Household.door_number, Resident.id
+        where.append(~has_account)
+    query = (
+        sa.select(Resident, has_account)
+        .join(Resident.household)
+        .where(*where)
+        .options(sa.orm.contains_eager(Resident.household))
+        .order_by(sa.func.length(Household.door_number), Household.door_number, Resident.id)
     )
-    return db.paginate(query, page=clamp_page(page), per_page=per_page, error_out=False)
-
-
-def accounts_of(residents: list[Resident]) -> dict[int, object]:
-    """The account linked to each of `residents` that has one, by resident id."""
-    from portal.auth.models import User
-
-    ids = [r.id for r in residents]
-    if not ids:
-        return {}
-    users = db.session.scalars(sa.select(User).where(User.resident_id.in_(ids)))
-    return {user.resident_id: user for user in users}
-
-
-def roster_counts(village: Village) -> dict[str, int]:
-    """How many households and residents `village` has."""
-    households = db.session.scalar(
-        sa.select(sa.func.count()).select_from(Household).where(Household.village_id == village.id)
-    )
-    residents = db.session.scalar(
-        sa.select(sa.func.count()).select_from(Resident).where(Resident.village_id == village.id)
-    )
-    return {"households": households or 0, "residents": residents or 0}
+    count = sa.select(sa.func.count()).select_from(Resident).where(*where)
+    result = _page(query, count, page, per_page)
+    result.items = [(resident, bool(registered)) for resident, registered in result.items]
+    return result
