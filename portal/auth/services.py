@@ -452,15 +452,15 @@ ROLE_LABELS = {
 
 
 def active_roles(user: User) -> list[tuple[str, str]]:
-    """(role label, where) for each role the person holds now."""
+    """(role label, where) for each role the person holds now: one statement."""
     grants = db.session.scalars(
         sa.select(RoleGrant)
         .where(RoleGrant.user_id == user.id, RoleGrant.revoked_at.is_(None))
         .order_by(RoleGrant.id)
         .options(
-            sa.orm.selectinload(RoleGrant.village),
-            sa.orm.selectinload(RoleGrant.grid),
-            sa.orm.selectinload(RoleGrant.town),
+            sa.orm.joinedload(RoleGrant.village),
+            sa.orm.joinedload(RoleGrant.grid),
+            sa.orm.joinedload(RoleGrant.town),
         )
     )
     rows = []
@@ -477,5 +477,17 @@ def active_roles(user: User) -> list[tuple[str, str]]:
     return rows
 
 
-def household_of(user: User) -> Household | None:
-    return user.resident.household if user.resident is not None else None
+def place_of(user: User) -> tuple[Village | None, Household | None]:
+    """The village a person belongs to (or applied to) and their household: one statement."""
+    if user.resident_id is not None:
+        row = db.session.execute(
+            sa.select(Village, Household)
+            .join(Resident, Resident.village_id == Village.id)
+            .join(Household, Household.id == Resident.household_id)
+            .where(Resident.id == user.resident_id)
+        ).first()
+        if row is not None:
+            return row[0], row[1]
+    if user.village_id is not None:
+        return db.session.get(Village, user.village_id), None
+    return None, None

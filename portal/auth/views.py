@@ -223,11 +223,13 @@ def check_invite():
 
 def render_account(password_form: ChangePasswordForm, status: int = 200):
     user = current_user._get_current_object()
+    village, household = services.place_of(user)
     return render(
         "auth/account.html",
         status=status,
         user=user,
-        household=services.household_of(user),
+        village=village,
+        household=household,
         roles=services.active_roles(user),
         password_form=password_form,
     )
