@@ -87,6 +87,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.admin.views import bp as admin_bp
     from portal.auth.views import bp as auth_bp
     from portal.manage.views import bp as manage_bp
+    from portal.notices.views import bp as notices_bp
     from portal.public.views import bp as public_bp
     from portal.town.views import bp as town_bp
 
@@ -95,6 +96,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(manage_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(town_bp)
+    app.register_blueprint(notices_bp)
 
 
 def register_commands(app: Flask) -> None:

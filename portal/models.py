@@ -2,6 +2,7 @@
 
 from portal.audit.models import ActionLog
 from portal.auth.models import InviteCode, RoleGrant, User
+from portal.notices.models import Notice, NoticeRead
 from portal.rules.models import (
     ArticleComment,
     Ballot,
@@ -21,6 +22,8 @@ __all__ = [
     "Grid",
     "Household",
     "InviteCode",
+    "Notice",
+    "NoticeRead",
     "Resident",
     "RoleGrant",
     "RosterImport",

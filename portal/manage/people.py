@@ -24,7 +24,7 @@ def households(village):
         village=village,
         q=q,
         pagination=pagination,
-        members=services.members_of(pagination.items),
+        members=services.members_of([household.id for household in pagination.items]),
         invites_url=url_for("manage.invites", village=village.slug),
     )
 

@@ -11,6 +11,7 @@ from portal.auth.redirects import safe_next
 from portal.extensions import db
 from portal.htmx import render
 from portal.i18n import LANG_COOKIE
+from portal.notices.services import home_notices
 from portal.villages.models import Town, Village
 from portal.villages.services import find_villages, list_towns, villages_of_town
 
@@ -62,7 +63,12 @@ def index():
 @bp.get("/v/<village>/")
 @village_page
 def village_home(village: Village):
-    return render("public/village.html", village=village, village_sections=[])
+    return render(
+        "public/village.html",
+        village=village,
+        village_sections=["notices/_home_section.html"],
+        home_notices=home_notices(village),
+    )
 
 
 @bp.get("/lang/<code>")

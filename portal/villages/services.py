@@ -121,8 +121,8 @@ def _page(query: sa.Select, count: sa.Select, page: int, per_page: int) -> Page:
     return Page(rows, db.session.scalar(count), page, per_page)
 
 
-def _account_id(resident_id) -> sa.ScalarSelect:
-    """The id of the account linked to a resident, or NULL: a flag for a row of a list.
+def _registered(resident_id) -> sa.ColumnElement[bool]:
+    """Whether a resident has an account, as a column of a list's rows.
 
     A scalar subquery, not EXISTS: in a select list PostgreSQL may run an EXISTS as a
     hash of the whole user table (95 ms with 1,500 villages), while this is always a
@@ -130,7 +130,8 @@ def _account_id(resident_id) -> sa.ScalarSelect:
     """
     from portal.auth.models import User
 
-    return sa.select(User.id).where(User.resident_id == resident_id).scalar_subquery()
+    account = sa.select(User.id).where(User.resident_id == resident_id).scalar_subquery()
+    return sa.type_coerce(account.is_not(None), sa.Boolean).label("registered")
 
 
 def _has_account(resident_id) -> sa.Exists:
@@ -143,9 +144,10 @@ def _has_account(resident_id) -> sa.Exists:
 def search_households(village: Village, q: str, page: int, per_page: int = 20) -> Page:
     """Households of `village` whose door number, or one of whose residents' names, contains `q`.
 
-    Ordered as people read door numbers ("2号" before "10号"), then by id. Each
-    household comes with its grid loaded; the grid is joined on this village's grids
-    only, so the database reads a few grids, not every grid of the city.
+    Ordered as people read door numbers ("2号" before "10号"), then by id. The items
+    are rows of what the list shows: id, door_number, grid_name (None outside any
+    grid). The grid is joined on this village's grids only, so the database reads a
+    few grids, not every grid of the city.
     """
     where = [Household.village_id == village.id]
     if q:
@@ -160,31 +162,28 @@ def search_households(village: Village, q: str, page: int, per_page: int = 20) -
         )
         where.append(sa.or_(Household.door_number.like(pattern, escape="\\"), by_name))
     query = (
-        sa.select(Household)
+        sa.select(Household.id, Household.door_number, Grid.name.label("grid_name"))
         .outerjoin(Grid, sa.and_(Grid.id == Household.grid_id, Grid.village_id == village.id))
         .where(*where)
         .order_by(sa.func.length(Household.door_number), Household.door_number, Household.id)
-        .options(sa.orm.contains_eager(Household.grid))
     )
     count = sa.select(sa.func.count()).select_from(Household).where(*where)
-    result = _page(query, count, page, per_page)
-    result.items = [household for (household,) in result.items]
-    return result
+    return _page(query, count, page, per_page)
 
 
-def members_of(households: list[Household]) -> dict[int, list[tuple[Resident, bool]]]:
-    """The residents of each of `households`, by household id, each as (resident, whether
-    they have an account), in roster order: one statement for a whole page."""
-    members: dict[int, list[tuple[Resident, bool]]] = {h.id: [] for h in households}
+def members_of(household_ids: list[int]) -> dict[int, list]:
+    """The residents of each household, by household id, in roster order: rows of name and
+    registered (whether they have an account). One statement for a whole page."""
+    members: dict[int, list] = {household_id: [] for household_id in household_ids}
     if not members:
         return members
     rows = db.session.execute(
-        sa.select(Resident, _account_id(Resident.id))
+        sa.select(Resident.household_id, Resident.name, _registered(Resident.id))
         .where(Resident.household_id.in_(list(members)))
         .order_by(Resident.id)
     )
-    for resident, account_id in rows:
-        members[resident.household_id].append((resident, account_id is not None))
+    for row in rows:
+        members[row.household_id].append(row)
     return members
 
 
@@ -192,8 +191,8 @@ def search_residents(
     village: Village, q: str, page: int, account: str | None = None, per_page: int = 20
 ) -> Page:
     """Residents of `village` whose name contains `q`; `account` "with" or "without" filters
-    on whether they have an account. The items are (resident, whether they have an
-    account) pairs, each resident with its household loaded.
+    on whether they have an account. The items are rows of what the list shows: name,
+    birth_year, gender, door_number, registered.
 
     The household join names the village too, so the database reads this village's
     households by their index instead of choosing to scan every household of the city.
@@ -207,16 +206,19 @@ def search_residents(
     elif account == "without":
         where.append(~has_account)
     query = (
-        sa.select(Resident, _account_id(Resident.id))
+        sa.select(
+            Resident.name,
+            Resident.birth_year,
+            Resident.gender,
+            Household.door_number,
+            _registered(Resident.id),
+        )
         .join(
             Household,
             sa.and_(Household.id == Resident.household_id, Household.village_id == village.id),
         )
         .where(*where)
-        .options(sa.orm.contains_eager(Resident.household))
         .order_by(sa.func.length(Household.door_number), Household.door_number, Resident.id)
     )
     count = sa.select(sa.func.count()).select_from(Resident).where(*where)
-    result = _page(query, count, page, per_page)
-    result.items = [(resident, account_id is not None) for resident, account_id in result.items]
-    return result
+    return _page(query, count, page, per_page)

@@ -1,0 +1,1 @@
+"""村务公开: the committee's notices to the village."""

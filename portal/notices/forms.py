@@ -1,0 +1,60 @@
+"""Forms of 村务公开. Every one carries the CSRF token."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length
+
+from portal.notices.models import BODY_MAX, TITLE_MAX, NoticeCategory
+
+# The categories a committee member picks; 会议决定 is posted by a closed vote only.
+CATEGORY_LABELS = {
+    NoticeCategory.AFFAIRS: _l("村务"),
+    NoticeCategory.FINANCE: _l("财务"),
+    NoticeCategory.PARTY: _l("党务"),
+    NoticeCategory.ANNOUNCEMENT: _l("通知"),
+    NoticeCategory.DECISION: _l("会议决定"),
+}
+WRITABLE_CATEGORIES = [c for c in NoticeCategory if c != NoticeCategory.DECISION]
+
+
+def strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+def normalise_body(value):
+    return value.replace("\r\n", "\n").strip() if isinstance(value, str) else value
+
+
+class NoticeForm(FlaskForm):
+    category = SelectField(
+        _l("类别"),
+        choices=[SelectChoice(c.value, CATEGORY_LABELS[c]) for c in WRITABLE_CATEGORIES],
+        validate_choice=True,
+        invalid_choice_message=_l("请选择公开的类别。"),
+    )
+    title = StringField(
+        _l("标题"),
+        filters=[strip],
+        validators=[
+            DataRequired(_l("请填写标题。")),
+            Length(max=TITLE_MAX, message=_l("标题最多 %(max)d 个字。")),
+        ],
+        render_kw={"autocomplete": "off"},
+    )
+    body = TextAreaField(
+        _l("正文"),
+        filters=[normalise_body],
+        validators=[
+            DataRequired(_l("请填写正文。")),
+            Length(max=BODY_MAX, message=_l("正文最多 %(max)d 个字。")),
+        ],
+        render_kw={"rows": 14},
+    )
+
+
+class ConfirmForm(FlaskForm):
+    """A button that changes something: only the CSRF token."""

@@ -1,0 +1,123 @@
+"""Notices 村务公开: what the committee makes public, and who has read it.
+
+A notice moves draft → published → archived. Nothing published is ever deleted or
+edited (village records are kept): a correction is a new notice whose `corrects_id`
+points at the one it corrects, and both pages show the link.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+from markupsafe import Markup
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal import clock
+from portal.coltypes import UTCDateTime
+from portal.extensions import db
+from portal.villages.models import Village
+
+if TYPE_CHECKING:
+    from portal.auth.models import User
+
+TITLE_MAX = 100
+BODY_MAX = 20_000
+
+
+def str_enum(cls, length: int = 20) -> sa.Enum:
+    return sa.Enum(
+        cls, native_enum=False, length=length, values_callable=lambda e: [m.value for m in e]
+    )
+
+
+class NoticeCategory(enum.StrEnum):
+    AFFAIRS = "affairs"  # 村务 village affairs
+    FINANCE = "finance"  # 财务 finances
+    PARTY = "party"  # 党务 Party affairs
+    ANNOUNCEMENT = "announcement"  # 通知 announcements
+    DECISION = "decision"  # 会议决定 assembly decisions, posted when a rule vote closes
+
+
+class NoticeState(enum.StrEnum):
+    DRAFT = "draft"  # 草稿: only the committee and supervisors see it
+    PUBLISHED = "published"  # 已发布
+    ARCHIVED = "archived"  # 已归档: off the list, still at its address
+
+
+class Notice(db.Model):
+    __table_args__ = (
+        # The public list and the village home: published, pinned first, newest first.
+        sa.Index(
+            "ix_notice_village_state_pinned_published",
+            "village_id",
+            "state",
+            "pinned",
+            "published_at",
+        ),
+        # The same list filtered by category.
+        sa.Index(
+            "ix_notice_village_category_state_pinned_published",
+            "village_id",
+            "category",
+            "state",
+            "pinned",
+            "published_at",
+        ),
+        # The committee's list, drafts included, newest first.
+        sa.Index("ix_notice_village_created", "village_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    village_id: Mapped[int] = mapped_column(sa.ForeignKey("village.id"))
+    category: Mapped[NoticeCategory] = mapped_column(str_enum(NoticeCategory))
+    title: Mapped[str] = mapped_column(sa.String(TITLE_MAX))
+    # Markdown as the committee wrote it, and the sanitized HTML rendered from it when
+    # it was saved (portal/notices/markdown.py), so a page view does no rendering.
+    body: Mapped[str] = mapped_column(sa.Text)
+    body_html: Mapped[str] = mapped_column(sa.Text)
+    state: Mapped[NoticeState] = mapped_column(str_enum(NoticeState), default=NoticeState.DRAFT)
+    pinned: Mapped[bool] = mapped_column(default=False)
+    corrects_id: Mapped[int | None] = mapped_column(sa.ForeignKey("notice.id"), index=True)
+    read_count: Mapped[int] = mapped_column(default=0)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    published_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    village: Mapped[Village] = relationship()
+    corrects: Mapped[Notice | None] = relationship(remote_side=[id])
+    created_by: Mapped[User | None] = relationship("User", foreign_keys=[created_by_id])
+    published_by: Mapped[User | None] = relationship("User", foreign_keys=[published_by_id])
+
+    @property
+    def is_draft(self) -> bool:
+        return self.state == NoticeState.DRAFT
+
+    @property
+    def is_public(self) -> bool:
+        """Published or archived: readable by anyone at its address."""
+        return self.state in (NoticeState.PUBLISHED, NoticeState.ARCHIVED)
+
+    @property
+    def body_markup(self) -> Markup:
+        """The stored HTML, already sanitized by an allowlist when it was saved."""
+        return Markup(self.body_html)
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class NoticeRead(db.Model):
+    """A logged-in reader of a notice, counted once: the database holds the rule."""
+
+    __table_args__ = (sa.UniqueConstraint("notice_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    notice_id: Mapped[int] = mapped_column(sa.ForeignKey("notice.id"))
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"), index=True)
+    read_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
