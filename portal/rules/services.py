@@ -1,0 +1,1097 @@
+"""The rules of 村规民约: drafting, consultation, the assembly vote, and filing with the town.
+
+Every function here takes the acting user and the objects it works on, checks the
+state machine and the actor's role, and changes the session; the caller commits,
+once per user action. Every committee or town action adds its action-log row to the
+same transaction. Refusals raise `RuleError` with a message for the user.
+
+The vote follows the Organic Law of Villagers' Committees (DESIGN.md 2.1):
+- announced at least `village.vote_notice_days` days ahead (Art. 21);
+- when it opens, the roll is frozen (`VoteEligibility`): later registrations change
+  neither who may vote nor the denominators;
+- one ballot per resident whatever the channel, held by a unique constraint;
+- at close the result is computed once (`VoteResult`) and never recomputed.
+
+Opening is lazy: nothing runs at `vote_opens_at` by itself, so every action on a
+vote (and the pages that show it) calls `open_vote_if_due` first, and the roll is
+built as of the opening time (accounts and residents created after it are left out).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from portal import clock
+from portal.audit.services import record_action
+from portal.auth.access import active_grants
+from portal.auth.models import RegistrationStatus, Role, User
+from portal.database import write_transaction
+from portal.extensions import db
+from portal.rules.models import (
+    ArticleComment,
+    Ballot,
+    BallotChannel,
+    BallotChoice,
+    FilingState,
+    RuleArticle,
+    RuleDocument,
+    RuleFiling,
+    RuleVersion,
+    TallyVisibility,
+    VersionState,
+    VoteEligibility,
+    VoteResult,
+)
+from portal.villages.models import Household, QuorumMode, Resident, Village
+
+LOCAL_TZ = ZoneInfo("Asia/Shanghai")
+VOTING_AGE = 18
+TITLE_MAX = 100
+ARTICLE_MAX = 2000
+COMMENT_MAX = 1000
+REASON_MAX = 200
+FILING_REASON_MAX = 500
+OPEN_STATES = (VersionState.DRAFT, VersionState.CONSULTATION, VersionState.VOTING)
+
+
+class RuleError(ValueError):
+    """An action the rules refuse; the message is for the user."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+# --- checks -----------------------------------------------------------------
+
+
+def _now(now: datetime | None) -> datetime:
+    return now if now is not None else clock.now()
+
+
+def _require_committee(user: User, village_id: int) -> None:
+    if not active_grants(user, [Role.COMMITTEE], village_id=village_id):
+        raise RuleError(_("只有本村村委会成员可以这样做。"))
+
+
+def _require_town_official(user: User, village: Village) -> None:
+    if not active_grants(user, [Role.TOWN_OFFICIAL], town_id=village.town_id):
+        raise RuleError(_("只有本村所属镇街的工作人员可以办理备案。"))
+
+
+def _require_state(version: RuleVersion, *states: VersionState, message: str) -> None:
+    if version.state not in states:
+        raise RuleError(message)
+
+
+def _clean_text(value: str | None, *, limit: int, empty: str, too_long: str) -> str:
+    text = (value or "").strip()
+    if not text:
+        raise RuleError(empty)
+    if len(text) > limit:
+        raise RuleError(too_long)
+    return text
+
+
+def _clean_title(title: str | None) -> str | None:
+    text = (title or "").strip()
+    if len(text) > TITLE_MAX:
+        raise RuleError(_("标题不能超过%(n)d个字。", n=TITLE_MAX))
+    return text or None
+
+
+def _parse_choice(choice) -> BallotChoice:
+    try:
+        return BallotChoice(choice)
+    except ValueError:
+        raise RuleError(_("请选择同意、不同意或弃权。")) from None
+
+
+def _begin_write() -> None:
+    """Start a write transaction, unless this session is already in the one we started.
+
+    `write_transaction()` ends any transaction in progress first; a service that calls
+    another (closing a vote opens it first if due) must stay in one transaction.
+    """
+    session = db.session()
+    current = session.get_transaction()
+    if current is not None and session.info.get("rules_write_transaction") is current:
+        return
+    write_transaction()
+    session.info["rules_write_transaction"] = session.get_transaction()
+
+
+def _lock_version(version: RuleVersion) -> RuleVersion:
+    """Take the write lock (SQLite) or the version's row lock (PostgreSQL), and re-read it."""
+    _begin_write()
+    db.session.flush()
+    db.session.execute(
+        sa.select(RuleVersion.id).where(RuleVersion.id == version.id).with_for_update()
+    )
+    db.session.refresh(version)
+    return version
+
+
+def _local_date(moment: datetime):
+    return moment.astimezone(LOCAL_TZ).date()
+
+
+# --- documents and drafts ------------------------------------------------------
+
+
+def create_document(
+    actor: User, village: Village, title: str, now: datetime | None = None
+) -> RuleDocument:
+    """A new rule document, with an empty first draft."""
+    now = _now(now)
+    _require_committee(actor, village.id)
+    title = _clean_text(
+        title,
+        limit=TITLE_MAX,
+        empty=_("请填写村规民约的名称。"),
+        too_long=_("名称不能超过%(n)d个字。", n=TITLE_MAX),
+    )
+    document = RuleDocument(village=village, title=title, created_by=actor, created_at=now)
+    version = RuleVersion(
+        document=document,
+        village=village,
+        number=1,
+        state=VersionState.DRAFT,
+        created_by=actor,
+        created_at=now,
+        updated_at=now,
+    )
+    db.session.add_all([document, version])
+    record_action(
+        actor, Role.COMMITTEE, "rules.create", document, village=village, after={"title": title}
+    )
+    return document
+
+
+def current_adopted(document: RuleDocument) -> RuleVersion | None:
+    """The version in force, if any."""
+    return db.session.scalar(
+        sa.select(RuleVersion).where(
+            RuleVersion.document_id == document.id, RuleVersion.state == VersionState.ADOPTED
+        )
+    )
+
+
+def version_in_progress(document: RuleDocument) -> RuleVersion | None:
+    """The draft, consultation or vote under way, if any (at most one at a time)."""
+    return db.session.scalar(
+        sa.select(RuleVersion)
+        .where(RuleVersion.document_id == document.id, RuleVersion.state.in_(OPEN_STATES))
+        .order_by(RuleVersion.number.desc())
+        .limit(1)
+    )
+
+
+def new_draft(actor: User, document: RuleDocument, now: datetime | None = None) -> RuleVersion:
+    """Start an amendment: a new draft holding a copy of the adopted version's articles.
+
+    Only one version of a document is under way at a time, so two drafts cannot
+    compete for the same vote.
+    """
+    now = _now(now)
+    _require_committee(actor, document.village_id)
+    _begin_write()
+    if version_in_progress(document) is not None:
+        raise RuleError(_("这份村规民约已有一个正在起草、征求意见或表决的版本。"))
+    base = current_adopted(document)
+    number = (
+        db.session.scalar(
+            sa.select(sa.func.max(RuleVersion.number)).where(RuleVersion.document_id == document.id)
+        )
+        or 0
+    ) + 1
+    version = RuleVersion(
+        document=document,
+        village_id=document.village_id,
+        number=number,
+        state=VersionState.DRAFT,
+        based_on=base,
+        created_by=actor,
+        created_at=now,
+        updated_at=now,
+    )
+    db.session.add(version)
+    if base is not None:
+        for article in base.articles:
+            db.session.add(
+                RuleArticle(
+                    version=version,
+                    position=article.position,
+                    title=article.title,
+                    body=article.body,
+                    copied_from_id=article.id,
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+    record_action(
+        actor,
+        Role.COMMITTEE,
+        "rules.new_draft",
+        version,
+        village=document.village,
+        after={"number": number, "based_on": getattr(base, "number", None)},
+    )
+    return version
+
+
+# --- articles (draft only) ---------------------------------------------------------
+
+
+def _require_draft(version: RuleVersion) -> None:
+    _require_state(
+        version,
+        VersionState.DRAFT,
+        message=_("只有草案可以修改条文；征求意见开始后条文不能再改。"),
+    )
+
+
+def _article_body(body: str | None) -> str:
+    return _clean_text(
+        body,
+        limit=ARTICLE_MAX,
+        empty=_("请填写条文内容。"),
+        too_long=_("一条条文不能超过%(n)d个字。", n=ARTICLE_MAX),
+    )
+
+
+def _articles(version: RuleVersion) -> list[RuleArticle]:
+    return list(
+        db.session.scalars(
+            sa.select(RuleArticle)
+            .where(RuleArticle.version_id == version.id)
+            .order_by(RuleArticle.position, RuleArticle.id)
+        )
+    )
+
+
+def _renumber(articles: list[RuleArticle], now: datetime) -> None:
+    for position, article in enumerate(articles, start=1):
+        if article.position != position:
+            article.position = position
+            article.updated_at = now
+
+
+def add_article(
+    actor: User,
+    version: RuleVersion,
+    body: str,
+    title: str | None = None,
+    position: int | None = None,
+    now: datetime | None = None,
+) -> RuleArticle:
+    """Add an article at `position` (1-based; at the end by default)."""
+    now = _now(now)
+    _require_committee(actor, version.village_id)
+    _lock_version(version)
+    _require_draft(version)
+    body = _article_body(body)
+    title = _clean_title(title)
+    articles = _articles(version)
+    if position is None:
+        position = len(articles) + 1
+    if not 1 <= position <= len(articles) + 1:
+        raise RuleError(_("条文位置无效。"))
+    article = RuleArticle(
+        version=version, position=position, title=title, body=body, created_at=now, updated_at=now
+    )
+    articles.insert(position - 1, article)
+    db.session.add(article)
+    _renumber(articles, now)
+    version.updated_at = now
+    record_action(
+        actor,
+        Role.COMMITTEE,
+        "rules.article_add",
+        article,
+        village=version.village,
+        after={"version_id": version.id, "position": position, "title": title, "body": body},
+    )
+    return article
+
+
+def edit_article(
+    actor: User,
+    article: RuleArticle,
+    body: str,
+    title: str | None = None,
+    now: datetime | None = None,
+) -> RuleArticle:
+    now = _now(now)
+    version = article.version
+    _require_committee(actor, version.village_id)
+    _lock_version(version)
+    _require_draft(version)
+    body = _article_body(body)
+    title = _clean_title(title)
+    before = {"title": article.title, "body": article.body}
+    article.body, article.title, article.updated_at = body, title, now
+    version.updated_at = now
+    record_action(
+        actor,
+        Role.COMMITTEE,
+        "rules.article_edit",
+        article,
+        village=version.village,
+        before=before,
+        after={"title": title, "body": body},
+    )
+    return article
+
+
+def move_article(
+    actor: User, article: RuleArticle, position: int, now: datetime | None = None
+) -> RuleArticle:
+    """Move an article to `position` (1-based); the others close up around it."""
+    now = _now(now)
+    version = article.version
+    _require_committee(actor, version.village_id)
+    _lock_version(version)
+    _require_draft(version)
+    articles = _articles(version)
+    if not 1 <= position <= len(articles):
+        raise RuleError(_("条文位置无效。"))
+    before = article.position
+    articles.remove(article)
+    articles.insert(position - 1, article)
+    _renumber(articles, now)
+    version.updated_at = now
+    record_action(
+        actor,
+        Role.COMMITTEE,
+        "rules.article_move",
+        article,
+        village=version.village,
+        before={"position": before},
+        after={"position": position},
+    )
+    return article
+
+
+def remove_article(actor: User, article: RuleArticle, now: datetime | None = None) -> None:
+    """Delete an article of a draft: nobody has seen or commented on it yet."""
+    now = _now(now)
+    version = article.version
+    _require_committee(actor, version.village_id)
+    _lock_version(version)
+    _require_draft(version)
+    record_action(
+        actor,
+        Role.COMMITTEE,
+        "rules.article_remove",
+        article,
+        village=version.village,
+        before={"position": article.position, "title": article.title, "body": article.body},
+    )
+    articles = [a for a in _articles(version) if a.id != article.id]
+    db.session.delete(article)
+    db.session.flush()
+    _renumber(articles, now)
+    version.updated_at = now
+
+
+# --- consultation 征求意见 -------------------------------------------------------
+
+
+def open_consultation(
+    actor: User,
+    version: RuleVersion,
+    ends_at: datetime | None = None,
+    now: datetime | None = None,
+) -> RuleVersion:
+    """Open the draft for comments, until `ends_at` (default: the village's consultation days)."""
+    now = _now(now)
+    _require_committee(actor, version.village_id)
+    _lock_version(version)
+    _require_state(
+        version, VersionState.DRAFT, message=_("只有草案可以开始征求意见，这一版本已经开始过了。")
+    )
+    if not _articles(version):
+        raise RuleError(_("草案还没有条文，不能征求意见。"))
+    if ends_at is None:
+        ends_at = now + timedelta(days=version.village.consultation_days)
+    if ends_at <= now:
+        raise RuleError(_("征求意见的截止时间必须在现在之后。"))
+    version.state = VersionState.CONSULTATION
+    version.consultation_opened_at = now
+    version.consultation_ends_at = ends_at
+    version.updated_at = now
+    record_action(
+        actor,
+        Role.COMMITTEE,
+        "rules.consultation_open",
+        version,
+        village=version.village,
+        before={"state": VersionState.DRAFT.value},
+        after={"state": version.state.value, "ends_at": ends_at.isoformat()},
+    )
+    return version
+
+
+def consultation_is_open(version: RuleVersion, now: datetime | None = None) -> bool:
+    now = _now(now)
+    return (
+        version.state == VersionState.CONSULTATION
+        and version.consultation_ends_at is not None
+        and now < version.consultation_ends_at
+    )
+
+
+def add_comment(
+    user: User, article: RuleArticle, body: str, now: datetime | None = None
+) -> ArticleComment:
+    """A verified villager of the village comments on an article during consultation."""
+    now = _now(now)
+    version = article.version
+    if not (
+        user.status == RegistrationStatus.VERIFIED
+        and user.resident is not None
+        and user.resident.village_id == version.village_id
+    ):
+        raise RuleError(_("只有本村已核实的村民可以提意见。"))
+    if not consultation_is_open(version, now):
+        raise RuleError(_("这一版本现在不在征求意见期内。"))
+    body = _clean_text(
+        body,
+        limit=COMMENT_MAX,
+        empty=_("请填写意见内容。"),
+        too_long=_("意见不能超过%(n)d个字。", n=COMMENT_MAX),
+    )
+    comment = ArticleComment(
+        article=article, version=version, author=user, body=body, created_at=now
+    )
+    db.session.add(comment)
+    return comment
+
+
+def hide_comment(
+    actor: User, comment: ArticleComment, reason: str, now: datetime | None = None
+) -> ArticleComment:
+    """Hide a comment with a reason; it is kept, never deleted."""
+    now = _now(now)
+    version = comment.version
+    _require_committee(actor, version.village_id)
+    reason = _clean_text(
+        reason,
+        limit=REASON_MAX,
+        empty=_("请写明隐藏这条意见的理由。"),
+        too_long=_("理由不能超过%(n)d个字。", n=REASON_MAX),
+    )
+    if comment.hidden_at is not None:
+        raise RuleError(_("这条意见已经隐藏了。"))
+    comment.hidden_at, comment.hidden_by, comment.hidden_reason = now, actor, reason
+    record_action(
+        actor,
+        Role.COMMITTEE,
+        "rules.comment_hide",
+        comment,
+        village=version.village,
+        after={"reason": reason, "article_id": comment.article_id},
+    )
+    return comment
+
+
+# --- the assembly vote 村民会议表决 ------------------------------------------------
+
+
+def announce_vote(
+    actor: User,
+    version: RuleVersion,
+    opens_at: datetime,
+    closes_at: datetime,
+    tally_visibility: TallyVisibility | str,
+    now: datetime | None = None,
+) -> RuleVersion:
+    """Announce the assembly vote on a version under consultation.
+
+    The opening day must be at least `village.vote_notice_days` calendar days after
+    today (Asia/Shanghai), after the notice period of Art. 21, and not before the
+    consultation ends. Whether the tally shows while voting is chosen here and is
+    fixed from then on. The version stays in consultation until the vote opens.
+    """
+    now = _now(now)
+    _require_committee(actor, version.village_id)
+    _lock_version(version)
+    _require_state(
+        version, VersionState.CONSULTATION, message=_("只有征求意见中的版本可以公告表决。")
+    )
+    if version.vote_announced_at is not None:
+        raise RuleError(_("这一版本的表决已经公告了。"))
+    try:
+        visibility = TallyVisibility(tally_visibility)
+    except ValueError:
+        raise RuleError(_("请选择表决期间是否公开计票。")) from None
+    notice_days = version.village.vote_notice_days
+    if (_local_date(opens_at) - _local_date(now)).days < notice_days:
+        raise RuleError(_("表决开始日期至少要在%(n)d天之后（会前公告期）。", n=notice_days))
+    if version.consultation_ends_at is not None and opens_at < version.consultation_ends_at:
+        raise RuleError(_("表决不能在征求意见结束之前开始。"))
+    if closes_at <= opens_at:
+        raise RuleError(_("表决结束时间必须晚于开始时间。"))
+    version.vote_announced_at = now
+    version.vote_opens_at = opens_at
+    version.vote_closes_at = closes_at
+    version.tally_visibility = visibility
+    version.updated_at = now
+    record_action(
+        actor,
+        Role.COMMITTEE,
+        "rules.vote_announce",
+        version,
+        village=version.village,
+        after={
+            "opens_at": opens_at.isoformat(),
+            "closes_at": closes_at.isoformat(),
+            "tally_visibility": visibility.value,
+        },
+    )
+    return version
+
+
+def is_of_voting_age(birth_year: int, opening_year: int) -> bool:
+    """Whether someone born in `birth_year` is certainly 18 or over in `opening_year`.
+
+    The roster keeps only the birth year. Someone born in `opening_year - 18` turns
+    18 at some day of the opening year, perhaps after the vote, so they are not
+    counted: only those whose 18th birthday fell in an earlier year are. This never
+    lets a minor vote, at the cost of leaving out that one year's cohort, who may
+    have turned 18 before the vote.
+    """
+    return birth_year + VOTING_AGE < opening_year
+
+
+def _roll_query(version: RuleVersion, opens_at: datetime) -> sa.Select:
+    """Residents who may vote: verified account, of this village, of age, known at opening."""
+    oldest_birth_year = _local_date(opens_at).year - VOTING_AGE - 1
+    return (
+        sa.select(Resident.id, Resident.household_id)
+        .join(User, User.resident_id == Resident.id)
+        .where(
+            Resident.village_id == version.village_id,
+            Resident.birth_year <= oldest_birth_year,
+            Resident.created_at <= opens_at,
+            User.status == RegistrationStatus.VERIFIED,
+            User.created_at <= opens_at,
+        )
+        .order_by(Resident.id)
+    )
+
+
+def open_vote_if_due(version: RuleVersion, now: datetime | None = None) -> bool:
+    """Open an announced vote whose opening time has come, freezing the roll.
+
+    The roll (`VoteEligibility`) is every resident of the village with a verified
+    account, of voting age in the opening year (see `is_of_voting_age`), as of the
+    opening time; the household count is every household of the village then, as
+    Art. 22 counts the village's households. The quorum mode is copied from the
+    village. Returns True if this call opened the vote. Safe to call concurrently:
+    the version's lock lets one caller open it, and the others see it open.
+    """
+    now = _now(now)
+    if (
+        version.state != VersionState.CONSULTATION
+        or version.vote_opens_at is None
+        or now < version.vote_opens_at
+    ):
+        return False
+    _lock_version(version)
+    if version.state != VersionState.CONSULTATION or version.vote_opened_at is not None:
+        return False
+    opens_at = version.vote_opens_at
+    roll = db.session.execute(_roll_query(version, opens_at)).all()
+    if roll:
+        db.session.execute(
+            sa.insert(VoteEligibility),
+            [{"version_id": version.id, "resident_id": r, "household_id": h} for r, h in roll],
+        )
+    households = db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(Household)
+        .where(Household.village_id == version.village_id, Household.created_at <= opens_at)
+    )
+    version.state = VersionState.VOTING
+    version.vote_opened_at = now
+    version.quorum_mode = version.village.quorum_mode
+    version.roll_eligible_count = len(roll)
+    version.roll_household_count = households
+    version.updated_at = now
+    record_action(
+        None,
+        "system",
+        "rules.vote_open",
+        version,
+        village=version.village,
+        after={
+            "eligible": len(roll),
+            "households": households,
+            "quorum_mode": version.quorum_mode.value,
+        },
+    )
+    return True
+
+
+def vote_is_open(version: RuleVersion, now: datetime | None = None) -> bool:
+    """Whether villagers may cast or change a ballot now."""
+    now = _now(now)
+    return (
+        version.state == VersionState.VOTING
+        and version.vote_opens_at <= now < version.vote_closes_at
+    )
+
+
+def eligibility(version: RuleVersion, resident_id: int) -> VoteEligibility | None:
+    return db.session.scalar(
+        sa.select(VoteEligibility).where(
+            VoteEligibility.version_id == version.id, VoteEligibility.resident_id == resident_id
+        )
+    )
+
+
+def ballot_of(version: RuleVersion, resident_id: int) -> Ballot | None:
+    return db.session.scalar(
+        sa.select(Ballot).where(Ballot.version_id == version.id, Ballot.resident_id == resident_id)
+    )
+
+
+def _lock_eligibility(version: RuleVersion, resident_id: int) -> VoteEligibility | None:
+    """The resident's roll row, locked so one resident's ballots are written one at a time."""
+    return db.session.scalar(
+        sa.select(VoteEligibility)
+        .where(VoteEligibility.version_id == version.id, VoteEligibility.resident_id == resident_id)
+        .with_for_update()
+    )
+
+
+@dataclass(frozen=True)
+class CastOutcome:
+    ballot: Ballot
+    changed: bool  # True when an earlier ballot was changed, False for a first ballot
+
+
+def cast_ballot(
+    version: RuleVersion, user: User, choice, now: datetime | None = None
+) -> CastOutcome:
+    """Cast, or change, a villager's online ballot while the vote is open.
+
+    A second cast changes the first ballot in place ("change my vote"): there is never
+    a second row. Two casts at once for one resident meet at the roll row's lock
+    (PostgreSQL) or the write lock (SQLite); should an insert still collide with the
+    unique constraint, it becomes a change of the ballot that won.
+    """
+    now = _now(now)
+    choice = _parse_choice(choice)
+    if not (
+        user.status == RegistrationStatus.VERIFIED
+        and user.resident is not None
+        and user.resident.village_id == version.village_id
+    ):
+        raise RuleError(_("只有本村已核实的村民可以投票。"))
+    open_vote_if_due(version, now)
+    _begin_write()
+    db.session.flush()
+    db.session.refresh(version)
+    if not vote_is_open(version, now):
+        raise RuleError(_("现在不在表决时间内。"))
+    resident_id = user.resident_id
+    if _lock_eligibility(version, resident_id) is None:
+        raise RuleError(
+            _(
+                "你不在本次表决的名单上：名单在表决开始时确定，只含当时已核实、年满十八周岁的本村村民。"
+            )
+        )
+    existing = ballot_of(version, resident_id)
+    if existing is None:
+        ballot = Ballot(
+            version_id=version.id,
+            resident_id=resident_id,
+            choice=choice,
+            channel=BallotChannel.ONLINE,
+            cast_by_id=user.id,
+            cast_at=now,
+        )
+        try:
+            with db.session.begin_nested():
+                db.session.add(ballot)
+            return CastOutcome(ballot, changed=False)
+        except sa.exc.IntegrityError:
+            existing = ballot_of(version, resident_id)
+    if existing.channel == BallotChannel.PAPER:
+        raise RuleError(_("你的纸质选票已由村委会录入，不能在网上更改。"))
+    existing.choice = choice
+    existing.changed_at = now
+    existing.cast_by_id = user.id
+    return CastOutcome(existing, changed=True)
+
+
+def find_roll_residents(version: RuleVersion, query: str, limit: int = 20) -> list[Resident]:
+    """Residents on the roll whose name or door number contains `query`, for paper entry."""
+    text = (query or "").strip()
+    if not text:
+        return []
+    pattern = f"%{text}%"
+    return list(
+        db.session.scalars(
+            sa.select(Resident)
+            .join(VoteEligibility, VoteEligibility.resident_id == Resident.id)
+            .join(Household, Household.id == Resident.household_id)
+            .where(
+                VoteEligibility.version_id == version.id,
+                sa.or_(Resident.name.like(pattern), Household.door_number.like(pattern)),
+            )
+            .order_by(Household.door_number, Resident.name)
+            .limit(limit)
+        )
+    )
+
+
+def enter_paper_ballot(
+    clerk: User, version: RuleVersion, resident: Resident, choice, now: datetime | None = None
+) -> Ballot:
+    """A committee clerk enters a paper ballot of the assembly.
+
+    Accepted from the opening of the vote until it is closed (after `closes_at` too,
+    since the assembly's ballots are entered after the assembly). Refused if the
+    resident is not on the roll or already has a ballot, online or on paper.
+    """
+    now = _now(now)
+    choice = _parse_choice(choice)
+    _require_committee(clerk, version.village_id)
+    open_vote_if_due(version, now)
+    _begin_write()
+    db.session.flush()
+    db.session.refresh(version)
+    if version.state != VersionState.VOTING or now < version.vote_opens_at:
+        raise RuleError(_("这次表决现在不能录入纸质选票。"))
+    if resident.village_id != version.village_id or _lock_eligibility(version, resident.id) is None:
+        raise RuleError(_("%(name)s不在本次表决的名单上，不能录入选票。", name=resident.name))
+    existing = ballot_of(version, resident.id)
+    if existing is not None:
+        raise _already_voted(resident, existing)
+    ballot = Ballot(
+        version_id=version.id,
+        resident_id=resident.id,
+        choice=choice,
+        channel=BallotChannel.PAPER,
+        cast_by_id=clerk.id,
+        cast_at=now,
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(ballot)
+    except sa.exc.IntegrityError:
+        raise _already_voted(resident, ballot_of(version, resident.id)) from None
+    record_action(
+        clerk,
+        Role.COMMITTEE,
+        "rules.paper_ballot",
+        ballot,
+        village=version.village,
+        after={"version_id": version.id, "resident_id": resident.id, "choice": choice.value},
+    )
+    return ballot
+
+
+def _already_voted(resident: Resident, ballot: Ballot | None) -> RuleError:
+    if ballot is not None and ballot.channel == BallotChannel.ONLINE:
+        return RuleError(_("%(name)s已经在网上投过票，不能再录入纸质选票。", name=resident.name))
+    return RuleError(_("%(name)s的纸质选票已经录入过了。", name=resident.name))
+
+
+@dataclass(frozen=True)
+class Turnout:
+    eligible: int
+    voted: int
+    households: int
+    households_represented: int
+
+    @property
+    def percent(self) -> int:
+        return self.voted * 100 // self.eligible if self.eligible else 0
+
+
+@dataclass(frozen=True)
+class Tally:
+    yes: int
+    no: int
+    abstain: int
+    online: int
+    paper: int
+
+    @property
+    def turnout(self) -> int:
+        return self.yes + self.no + self.abstain
+
+
+def turnout(version: RuleVersion) -> Turnout:
+    """Who has taken part so far: always public. Before the vote opens, all zero."""
+    if version.result is not None:
+        r = version.result
+        return Turnout(r.eligible_count, r.turnout, r.household_count, r.households_represented)
+    if version.vote_opened_at is None:
+        return Turnout(0, 0, 0, 0)
+    voted = db.session.scalar(
+        sa.select(sa.func.count()).select_from(Ballot).where(Ballot.version_id == version.id)
+    )
+    return Turnout(
+        version.roll_eligible_count or 0,
+        voted,
+        version.roll_household_count or 0,
+        _households_represented(version),
+    )
+
+
+def _households_represented(version: RuleVersion) -> int:
+    """Households with at least one member on the roll who has cast a ballot."""
+    return db.session.scalar(
+        sa.select(sa.func.count(sa.distinct(VoteEligibility.household_id)))
+        .select_from(VoteEligibility)
+        .join(
+            Ballot,
+            sa.and_(
+                Ballot.version_id == VoteEligibility.version_id,
+                Ballot.resident_id == VoteEligibility.resident_id,
+            ),
+        )
+        .where(VoteEligibility.version_id == version.id)
+    )
+
+
+def tally_is_visible(version: RuleVersion) -> bool:
+    return version.result is not None or version.tally_visibility == TallyVisibility.LIVE
+
+
+def tally(version: RuleVersion) -> Tally | None:
+    """Yes / no / abstain and by channel: only if the tally is live, or the vote has closed."""
+    if version.result is not None:
+        r = version.result
+        return Tally(r.yes_count, r.no_count, r.abstain_count, r.online_count, r.paper_count)
+    if not tally_is_visible(version) or version.vote_opened_at is None:
+        return None
+    return _count(version)
+
+
+def _count(version: RuleVersion) -> Tally:
+    rows = db.session.execute(
+        sa.select(Ballot.choice, Ballot.channel, sa.func.count())
+        .where(Ballot.version_id == version.id)
+        .group_by(Ballot.choice, Ballot.channel)
+    ).all()
+    by_choice = {c: 0 for c in BallotChoice}
+    by_channel = {c: 0 for c in BallotChannel}
+    for choice, channel, n in rows:
+        by_choice[choice] += n
+        by_channel[channel] += n
+    return Tally(
+        by_choice[BallotChoice.YES],
+        by_choice[BallotChoice.NO],
+        by_choice[BallotChoice.ABSTAIN],
+        by_channel[BallotChannel.ONLINE],
+        by_channel[BallotChannel.PAPER],
+    )
+
+
+def quorum_met(
+    mode: QuorumMode, *, eligible: int, turnout: int, households: int, represented: int
+) -> bool:
+    """Organic Law Art. 22: over half of the villagers aged 18+, or two thirds of households."""
+    if mode == QuorumMode.HOUSEHOLDS:
+        return households > 0 and represented * 3 >= households * 2
+    return turnout * 2 > eligible
+
+
+def passes(*, yes: int, turnout: int) -> bool:
+    """More than half of those taking part vote yes; an abstention takes part but is not yes."""
+    return yes * 2 > turnout
+
+
+def close_vote(actor: User, version: RuleVersion, now: datetime | None = None) -> VoteResult:
+    """Close the vote after its window, computing and freezing the result once.
+
+    Adopted: the previous adopted version of the document becomes superseded.
+    Rejected: the rules in force stay as they are.
+    """
+    now = _now(now)
+    _require_committee(actor, version.village_id)
+    open_vote_if_due(version, now)
+    _lock_version(version)
+    if version.result is not None:
+        raise RuleError(_("这次表决已经结束，结果已经公布。"))
+    _require_state(version, VersionState.VOTING, message=_("这一版本没有正在进行的表决。"))
+    if now < version.vote_closes_at:
+        raise RuleError(_("表决时间还没有结束，不能提前结束表决。"))
+    counted = _count(version)
+    represented = _households_represented(version)
+    eligible = version.roll_eligible_count or 0
+    households = version.roll_household_count or 0
+    met = quorum_met(
+        version.quorum_mode,
+        eligible=eligible,
+        turnout=counted.turnout,
+        households=households,
+        represented=represented,
+    )
+    passed = met and passes(yes=counted.yes, turnout=counted.turnout)
+    result = VoteResult(
+        version=version,
+        quorum_mode=version.quorum_mode,
+        eligible_count=eligible,
+        household_count=households,
+        households_represented=represented,
+        yes_count=counted.yes,
+        no_count=counted.no,
+        abstain_count=counted.abstain,
+        online_count=counted.online,
+        paper_count=counted.paper,
+        quorum_met=met,
+        passed=passed,
+        closed_at=now,
+        closed_by=actor,
+    )
+    db.session.add(result)
+    if passed:
+        previous = db.session.scalars(
+            sa.select(RuleVersion).where(
+                RuleVersion.document_id == version.document_id,
+                RuleVersion.state == VersionState.ADOPTED,
+                RuleVersion.id != version.id,
+            )
+        ).all()
+        for old in previous:
+            old.state = VersionState.SUPERSEDED
+            old.superseded_at = now
+            old.updated_at = now
+        version.state = VersionState.ADOPTED
+        version.adopted_at = now
+    else:
+        version.state = VersionState.REJECTED
+    version.updated_at = now
+    record_action(
+        actor,
+        Role.COMMITTEE,
+        "rules.vote_close",
+        version,
+        village=version.village,
+        before={"state": VersionState.VOTING.value},
+        after={
+            "state": version.state.value,
+            "eligible": eligible,
+            "turnout": counted.turnout,
+            "yes": counted.yes,
+            "quorum_met": met,
+            "passed": passed,
+        },
+    )
+    return result
+
+
+def assembly_decision_summary(result: VoteResult) -> dict:
+    """The figures of a closed vote, as the assembly-decision notice 会议决定 posts them."""
+    version = result.version
+    return {
+        "village_id": version.village_id,
+        "document_id": version.document_id,
+        "document_title": version.document.title,
+        "version_id": version.id,
+        "version_number": version.number,
+        "opens_at": version.vote_opens_at,
+        "closes_at": version.vote_closes_at,
+        "closed_at": result.closed_at,
+        "quorum_mode": result.quorum_mode,
+        "eligible": result.eligible_count,
+        "households": result.household_count,
+        "households_represented": result.households_represented,
+        "turnout": result.turnout,
+        "yes": result.yes_count,
+        "no": result.no_count,
+        "abstain": result.abstain_count,
+        "online": result.online_count,
+        "paper": result.paper_count,
+        "quorum_met": result.quorum_met,
+        "passed": result.passed,
+    }
+
+
+# --- filing 备案 with the town ------------------------------------------------------
+
+
+def submit_filing(actor: User, version: RuleVersion, now: datetime | None = None) -> RuleFiling:
+    """Send the adopted version to the town for filing; once per version."""
+    now = _now(now)
+    _require_committee(actor, version.village_id)
+    _lock_version(version)
+    _require_state(version, VersionState.ADOPTED, message=_("只有现行有效的版本可以报镇街备案。"))
+    existing = db.session.scalar(sa.select(RuleFiling).where(RuleFiling.version_id == version.id))
+    if existing is not None:
+        if existing.state == FilingState.RETURNED:
+            raise RuleError(_("这一版本已被镇街退回修改，请起草修订版本，表决通过后再报备案。"))
+        raise RuleError(_("这一版本已经报送镇街备案了。"))
+    filing = RuleFiling(
+        version=version,
+        village_id=version.village_id,
+        town_id=version.village.town_id,
+        state=FilingState.PENDING,
+        submitted_by=actor,
+        submitted_at=now,
+    )
+    db.session.add(filing)
+    record_action(
+        actor,
+        Role.COMMITTEE,
+        "rules.filing_submit",
+        filing,
+        village=version.village,
+        after={"version_id": version.id, "state": FilingState.PENDING.value},
+    )
+    return filing
+
+
+def _decide_filing(
+    official: User, filing: RuleFiling, state: FilingState, reason: str | None, now: datetime
+) -> RuleFiling:
+    village = filing.village
+    _require_town_official(official, village)
+    _begin_write()
+    db.session.execute(sa.select(RuleFiling.id).where(RuleFiling.id == filing.id).with_for_update())
+    db.session.refresh(filing)
+    if filing.state != FilingState.PENDING:
+        raise RuleError(_("这份备案已经办理过了。"))
+    filing.state, filing.reason = state, reason
+    filing.decided_by, filing.decided_at = official, now
+    record_action(
+        official,
+        Role.TOWN_OFFICIAL,
+        f"rules.filing_{state.value}",
+        filing,
+        village=village,
+        before={"state": FilingState.PENDING.value},
+        after={"state": state.value, "reason": reason},
+    )
+    return filing
+
+
+def file_rule(official: User, filing: RuleFiling, now: datetime | None = None) -> RuleFiling:
+    """The town records the rule as filed 已备案."""
+    return _decide_filing(official, filing, FilingState.FILED, None, _now(now))
+
+
+def return_for_correction(
+    official: User, filing: RuleFiling, reason: str, now: datetime | None = None
+) -> RuleFiling:
+    """The town returns the rule for correction, saying why (e.g. a fine, or a right infringed)."""
+    reason = _clean_text(
+        reason,
+        limit=FILING_REASON_MAX,
+        empty=_("请写明退回修改的理由。"),
+        too_long=_("理由不能超过%(n)d个字。", n=FILING_REASON_MAX),
+    )
+    return _decide_filing(official, filing, FilingState.RETURNED, reason, _now(now))
