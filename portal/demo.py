@@ -19,6 +19,21 @@ from portal import clock
 from portal.auth.models import InviteCode, RegistrationStatus, Role, RoleGrant, User
 from portal.auth.passwords import hash_password
 from portal.extensions import db
+from portal.rules.models import (
+    ArticleComment,
+    Ballot,
+    BallotChannel,
+    FilingState,
+    RuleArticle,
+    RuleDocument,
+    RuleFiling,
+    RuleVersion,
+    TallyVisibility,
+    VersionState,
+    VoteEligibility,
+    VoteResult,
+)
+from portal.rules.services import LOCAL_TZ, VOTING_AGE, passes, quorum_met
 from portal.villages.models import Gender, Grid, Household, Resident, Town, Village
 
 DEMO_PASSWORD = "demo-password"
@@ -102,10 +117,11 @@ class SeedReport:
     residents: int = 0
     users: int = 0
     invite_codes: int = 0
+    rules: int = 0
 
     @property
     def created_anything(self) -> bool:
-        return bool(self.towns or self.villages or self.users or self.invite_codes)
+        return bool(self.towns or self.villages or self.users or self.invite_codes or self.rules)
 
 
 def seed_demo() -> SeedReport:
@@ -129,7 +145,7 @@ def seed_demo() -> SeedReport:
         _ensure_logins(town, villages[DEMO_VILLAGE], report)
         if DEMO_VILLAGE in fresh:
             _add_queue_and_codes(villages[DEMO_VILLAGE], report)
-        _ensure_notices(villages[DEMO_VILLAGE])
+        _ensure_rules(villages[DEMO_VILLAGE], report)
         db.session.commit()
     except BaseException:
         db.session.rollback()
@@ -395,161 +411,294 @@ def unused_person_invite(village_slug: str = DEMO_VILLAGE) -> tuple[str, Residen
     return row[0], row[1]
 
 
-# --- 村务公开 notices -----------------------------------------------------------
+# --- village rules 村规民约 ---------------------------------------------------------
+
+RULES_TITLE = "湖滨村村规民约"
+
+# (title, body) of the version in force.
+RULE_ARTICLES = (
+    (
+        "总则",
+        "为推进移风易俗、建设文明和美乡村，根据《中华人民共和国村民委员会组织法》等法律法规，"
+        "结合本村实际，经村民会议讨论通过，制定本村规民约。本村全体村民共同遵守。",
+    ),
+    (
+        "环境卫生",
+        "村民应当爱护村容村貌，生活垃圾分类投放到指定地点，不乱倒垃圾，不乱堆柴草杂物，"
+        "不在房前屋后焚烧秸秆和垃圾。各户落实“门前三包”，保持房前屋后干净整洁。",
+    ),
+    (
+        "爱护湖塘",
+        "爱护湖塘河道，不向河塘倾倒垃圾、污水和病死畜禽。畜禽圈养，粪污及时清理、妥善处理，"
+        "不影响邻里生活。",
+    ),
+    (
+        "红白事简办",
+        "红白喜事由村红白理事会引导，提倡喜事新办、丧事简办。婚宴、寿宴宴请一般不超过15桌，"
+        "不铺张浪费；丧事从简，不搞大操大办，不燃放大型烟花。",
+    ),
+    (
+        "婚事新办",
+        "倡导婚事新办，反对高价彩礼，彩礼一般不超过3万元。不借婚姻索取财物，不攀比嫁妆和排场，"
+        "尊重婚姻自由。",
+    ),
+    (
+        "孝老爱亲",
+        "子女应当履行赡养父母的义务，关心老人的生活、健康和精神需求，不虐待、不遗弃老人。"
+        "尊重老人的居住和财产权益，外出务工的子女常回家看看。",
+    ),
+    (
+        "邻里和睦",
+        "邻里之间互谅互让、互帮互助。有矛盾纠纷通过协商或村人民调解委员会调解解决，"
+        "不聚众闹事，不恶语伤人。",
+    ),
+    (
+        "消防安全",
+        "不私拉乱接电线，电动车不进楼道、不在室内充电。柴草堆放远离房屋和火源，"
+        "田间和林地禁止野外用火，清明、春节期间文明祭扫。",
+    ),
+    (
+        "平安与公益",
+        "积极参与村内公益事务和志愿服务，爱护道路、路灯、健身器材等公共设施。"
+        "发现安全隐患及时向村委会或网格员报告。",
+    ),
+    (
+        "表彰与执行",
+        "对遵守本村规民约表现突出的农户，村委会在红榜公示表扬，并按积分细则给予积分。"
+        "对违反本村规民约的，由村委会劝导、批评教育，督促限期改正。本村规民约不设罚款，"
+        "不限制村民依法享有的各项权利。",
+    ),
+    (
+        "附则",
+        "本村规民约经村民会议表决通过后施行，并报银涂镇人民政府备案。未尽事宜，按国家法律法规执行。",
+    ),
+)
+
+# The amendment now open for voting: positions (1-based) of changed articles, and one new.
+AMENDED = {
+    4: (
+        "红白事简办",
+        "红白喜事由村红白理事会引导，提倡喜事新办、丧事简办。婚宴、寿宴宴请一般不超过12桌，"
+        "不上高档烟酒，不铺张浪费；丧事从简，不搞大操大办，不燃放烟花爆竹。",
+    ),
+    8: (
+        "消防安全",
+        "不私拉乱接电线，电动车不进楼道、不在室内充电，到村集中充电棚充电。柴草堆放远离房屋和火源，"
+        "田间和林地禁止野外用火，清明、春节期间文明祭扫。",
+    ),
+}
+NEW_ARTICLE = (
+    9,
+    (
+        "文明养犬",
+        "养犬户应当拴养或圈养犬只，按时接种狂犬疫苗；出户遛犬系好牵引绳，及时清理犬只粪便，"
+        "不让犬只惊扰老人和孩子。",
+    ),
+)
+CONSULTATION_COMMENTS = (
+    (4, "12桌对大家族来说有点少，建议写明亲戚多的可以跟红白理事会商量。"),
+    (4, "支持少办几桌，现在随礼负担太重了。"),
+    (9, "建议村里统一组织打狂犬疫苗，方便老人。"),
+)
 
 
-def _ensure_notices(village: Village) -> None:
-    """Notices of 湖滨村 in every category: a quarterly financial disclosure with a table,
-    a meeting announcement (pinned), a sanitation drive and its correction, a Party day,
-    an assembly decision, and one draft. Built directly, in the demo's one transaction:
-    they stand for what the committee published before the portal, without action-log rows.
+def _ensure_rules(village: Village, report: SeedReport) -> None:
+    """An adopted 村规民约, filed with the town, and an amendment open for voting.
+
+    Built directly rather than through the rules services, in this one transaction
+    and without action-log rows: it stands for what happened before the portal.
     """
-    from portal.notices.markdown import render_markdown
-    from portal.notices.models import Notice, NoticeCategory, NoticeState
-
-    if db.session.scalar(sa.select(Notice.id).where(Notice.village_id == village.id).limit(1)):
+    exists = sa.select(RuleDocument.id).where(RuleDocument.village_id == village.id)
+    if db.session.scalar(exists.limit(1)) is not None:
         return
-    committee = db.session.scalar(sa.select(User).where(User.phone == COMMITTEE_PHONE))
     now = clock.now().replace(microsecond=0)
-    today = clock.today_local()
-    quarter = (today.month - 1) // 3  # the last full quarter: 0 means last year's fourth
-    year, quarter = (today.year - 1, 4) if quarter == 0 else (today.year, quarter)
-
-    def add(category, title, body, days_ago, *, pinned=False, draft=False, corrects=None):
-        at = now - timedelta(days=days_ago)
-        notice = Notice(
-            village=village,
-            category=category,
-            title=title,
-            body=body.strip(),
-            body_html=render_markdown(body.strip(), table_label="公告中的表格"),
-            state=NoticeState.DRAFT if draft else NoticeState.PUBLISHED,
-            pinned=pinned,
-            corrects=corrects,
-            created_by=committee,
-            created_at=at - timedelta(days=1),
-            updated_at=at,
-            published_at=None if draft else at,
-            published_by=None if draft else committee,
+    users = {
+        u.phone: u
+        for u in db.session.scalars(
+            sa.select(User).where(
+                User.phone.in_([COMMITTEE_PHONE, TOWN_OFFICIAL_PHONE, *VILLAGER_PHONES])
+            )
         )
-        db.session.add(notice)
-        return notice
-
-    add(
-        NoticeCategory.DECISION,
-        "村民代表会议决定：实施村内道路硬化工程",
-        """
-经村党支部提议、村“两委”会议商议，2026年村民代表会议审议了村内道路硬化工程方案。
-
-应到村民代表 35 人，实到 32 人。
-
-| 同意 | 不同意 | 弃权 |
-|---:|---:|---:|
-| 29 | 2 | 1 |
-
-会议决定：实施湖滨大道至三组的道路硬化工程，全长 1.2 公里，预算 36 万元。
-
-资金由上级“一事一议”奖补资金和村集体收入共同承担。
-
-施工单位通过镇公共资源交易平台公开选定。
-""",
-        40,
+    }
+    committee, town_official = users[COMMITTEE_PHONE], users[TOWN_OFFICIAL_PHONE]
+    document = RuleDocument(
+        village=village, title=RULES_TITLE, created_by=committee, created_at=now - _days(210)
     )
-    add(
-        NoticeCategory.FINANCE,
-        f"湖滨村{year}年第{'一二三四'[quarter - 1]}季度村级财务收支公开",
-        f"""
-根据《村务公开条例》，现将本村{year}年第{quarter}季度财务收支情况公开如下，接受全体村民监督。
-
-### 收入
-
-| 项目 | 金额（元） |
-|---|---:|
-| 上级转移支付 | 86,000.00 |
-| 集体资产租赁收入 | 42,500.00 |
-| 鱼塘承包费 | 18,000.00 |
-| **合计** | **146,500.00** |
-
-### 支出
-
-| 项目 | 金额（元） |
-|---|---:|
-| 村干部报酬 | 54,000.00 |
-| 道路养护 | 23,600.00 |
-| 环境卫生保洁 | 15,200.00 |
-| 办公及水电 | 6,350.00 |
-| **合计** | **99,150.00** |
-
-本季度结余 47,350.00 元。对以上账目有疑问的，请在公示期内向村务监督委员会反映。
-""",
-        20,
+    first = RuleVersion(
+        document=document,
+        village=village,
+        number=1,
+        state=VersionState.ADOPTED,
+        created_by=committee,
+        created_at=now - _days(210),
+        consultation_opened_at=now - _days(205),
+        consultation_ends_at=now - _days(198),
+        vote_announced_at=now - _days(198),
+        tally_visibility=TallyVisibility.HIDDEN,
     )
-    add(
-        NoticeCategory.PARTY,
-        "关于开展主题党日活动的通知",
-        """
-全体党员：
-
-本月主题党日活动定于 **15 日上午 9:00** 在村党群服务中心举行，内容为：
-
-1. 重温入党誓词；
-2. 学习党的基层组织建设有关文件；
-3. 为村里 80 岁以上老人清扫庭院。
-
-请准时参加，不能参加的请提前向党支部书记请假。
-""",
-        12,
+    _vote_window(first, opens=now - _days(185), closes=now - _days(178))
+    first.adopted_at = first.vote_closes_at
+    first.articles = [
+        RuleArticle(position=n, title=title, body=body, created_at=first.created_at)
+        for n, (title, body) in enumerate(RULE_ARTICLES, start=1)
+    ]
+    db.session.add_all([document, first])
+    db.session.flush()
+    roll = _demo_roll(village, first)
+    # The assembly of half a year ago: most ballots on paper, entered by the committee.
+    voters = roll[:17]
+    choices = ["yes"] * 14 + ["no", "no", "abstain"]
+    for n, (resident_id, _household) in enumerate(voters):
+        paper = n % 3 != 0
+        db.session.add(
+            Ballot(
+                version_id=first.id,
+                resident_id=resident_id,
+                choice=choices[n],
+                channel=BallotChannel.PAPER if paper else BallotChannel.ONLINE,
+                cast_by_id=committee.id if paper else _user_of(users, resident_id),
+                cast_at=first.vote_opens_at + timedelta(hours=2 + n),
+            )
+        )
+    cast = choices[: len(voters)]
+    online = sum(1 for n in range(len(voters)) if n % 3 == 0)
+    represented = len({h for _, h in voters})
+    met = quorum_met(
+        first.quorum_mode,
+        eligible=len(roll),
+        turnout=len(voters),
+        households=first.roll_household_count,
+        represented=represented,
     )
-    sanitation = add(
-        NoticeCategory.AFFAIRS,
-        "村庄环境卫生整治活动安排",
-        """
-为迎接全镇人居环境检查，村里将于**本周六**开展环境卫生整治活动：
-
-- 各户清理房前屋后的柴草、杂物和垃圾；
-- 各网格清理沟渠和公共场地；
-- 垃圾分类投放，不得焚烧秸秆。
-
-请各户积极参加。整治情况将作为本季度积分评定的依据。
-""",
-        8,
+    db.session.add(
+        VoteResult(
+            version=first,
+            quorum_mode=first.quorum_mode,
+            eligible_count=len(roll),
+            household_count=first.roll_household_count,
+            households_represented=represented,
+            yes_count=cast.count("yes"),
+            no_count=cast.count("no"),
+            abstain_count=cast.count("abstain"),
+            online_count=online,
+            paper_count=len(voters) - online,
+            quorum_met=met,
+            passed=met and passes(yes=cast.count("yes"), turnout=len(voters)),
+            closed_at=first.vote_closes_at + timedelta(hours=1),
+            closed_by=committee,
+        )
     )
-    add(
-        NoticeCategory.AFFAIRS,
-        "更正：村庄环境卫生整治活动改在下周六",
-        """
-原定本周六的环境卫生整治活动，因天气原因改在**下周六上午 8:00** 开始，其他安排不变。
-
-- 各户清理房前屋后的柴草、杂物和垃圾；
-- 各网格清理沟渠和公共场地；
-- 垃圾分类投放，不得焚烧秸秆。
-""",
-        6,
-        corrects=sanitation,
+    db.session.add(
+        RuleFiling(
+            version=first,
+            village_id=village.id,
+            town_id=village.town_id,
+            state=FilingState.FILED,
+            submitted_by=committee,
+            submitted_at=first.vote_closes_at + _days(2),
+            decided_by=town_official,
+            decided_at=first.vote_closes_at + _days(9),
+        )
     )
-    add(
-        NoticeCategory.ANNOUNCEMENT,
-        "关于召开村民代表会议的通知",
-        """
-各位村民代表：
 
-村委会定于**下周三下午 2:00** 在村委会二楼会议室召开村民代表会议，议题如下：
-
-1. 审议村规民约修订草案；
-2. 通报本季度村级财务收支情况；
-3. 讨论冬季防火安排。
-
-请各位代表提前收集本组村民的意见，准时参会。
-""",
-        2,
-        pinned=True,
+    # The amendment: consultation done, the vote opened three days ago, closes in four.
+    second = RuleVersion(
+        document=document,
+        village=village,
+        number=2,
+        state=VersionState.VOTING,
+        based_on=first,
+        created_by=committee,
+        created_at=now - _days(30),
+        consultation_opened_at=now - _days(25),
+        consultation_ends_at=now - _days(18),
+        vote_announced_at=now - _days(18),
+        tally_visibility=TallyVisibility.LIVE,
     )
-    add(
-        NoticeCategory.ANNOUNCEMENT,
-        "冬季防火安全提示",
-        """
-入冬后天干物燥，请各户注意用火用电安全，不在室内给电动车充电。
-""",
-        0,
-        draft=True,
+    _vote_window(second, opens=now - _days(3), closes=now + _days(4))
+    articles = [
+        RuleArticle(
+            position=a.position,
+            title=AMENDED.get(a.position, (a.title, a.body))[0],
+            body=AMENDED.get(a.position, (a.title, a.body))[1],
+            copied_from=a,
+            created_at=second.created_at,
+        )
+        for a in first.articles
+    ]
+    position, (title, body) = NEW_ARTICLE
+    articles.insert(position - 1, RuleArticle(title=title, body=body, position=0))
+    for n, article in enumerate(articles, start=1):
+        article.position = n
+    second.articles = articles
+    db.session.add(second)
+    db.session.flush()
+    villagers = [users[p] for p in VILLAGER_PHONES]
+    for n, (position, text) in enumerate(CONSULTATION_COMMENTS):
+        db.session.add(
+            ArticleComment(
+                article=articles[position - 1],
+                version=second,
+                author=villagers[10 + n],
+                body=text,
+                created_at=second.consultation_opened_at + _days(1 + n),
+            )
+        )
+    roll = _demo_roll(village, second)
+    on_roll = {r for r, _ in roll}
+    # Nine villagers have voted online; 13800000010 has not, so the demo can vote.
+    online = [u for u in villagers[1:10] if u.resident_id in on_roll]
+    choices = ["yes", "yes", "no", "yes", "abstain", "yes", "yes", "no", "yes"]
+    for n, user in enumerate(online):
+        db.session.add(
+            Ballot(
+                version_id=second.id,
+                resident_id=user.resident_id,
+                choice=choices[n],
+                channel=BallotChannel.ONLINE,
+                cast_by_id=user.id,
+                cast_at=second.vote_opens_at + timedelta(hours=5 * n + 1),
+                changed_at=second.vote_opens_at + _days(1) if n == 2 else None,
+            )
+        )
+    report.rules += 1
+
+
+def _days(n: int) -> timedelta:
+    return timedelta(days=n)
+
+
+def _vote_window(version: RuleVersion, *, opens, closes) -> None:
+    version.vote_opens_at = opens
+    version.vote_closes_at = closes
+    version.vote_opened_at = opens
+    version.quorum_mode = version.village.quorum_mode
+    version.updated_at = opens
+
+
+def _demo_roll(village: Village, version: RuleVersion) -> list[tuple[int, int]]:
+    """The frozen roll of a demo vote: the village's verified adults (see is_of_voting_age)."""
+    opening_year = version.vote_opens_at.astimezone(LOCAL_TZ).year
+    roll = db.session.execute(
+        sa.select(Resident.id, Resident.household_id)
+        .join(User, User.resident_id == Resident.id)
+        .where(
+            Resident.village_id == village.id,
+            User.status == RegistrationStatus.VERIFIED,
+            Resident.birth_year + VOTING_AGE < opening_year,
+        )
+        .order_by(Resident.household_id, Resident.id)
+    ).all()
+    db.session.execute(
+        sa.insert(VoteEligibility),
+        [{"version_id": version.id, "resident_id": r, "household_id": h} for r, h in roll],
     )
+    version.roll_eligible_count = len(roll)
+    version.roll_household_count = db.session.scalar(
+        sa.select(sa.func.count()).select_from(Household).where(Household.village_id == village.id)
+    )
+    return [tuple(row) for row in roll]
+
+
+def _user_of(users: dict[str, User], resident_id: int) -> int | None:
+    return next((u.id for u in users.values() if u.resident_id == resident_id), None)

@@ -252,3 +252,42 @@ def test_create_admin_refuses_a_common_password(runner):
     assert result.exit_code != 0
     assert "--password" in result.output
     assert user("13912345678") is None
+
+
+def test_demo_has_adopted_rules_and_an_amendment_open_for_voting(runner):
+    from portal.rules import services as rules
+    from portal.rules.models import Ballot, RuleDocument, RuleFiling, VersionState
+
+    runner.invoke(args=["seed-demo"])
+    hubin = db.session.scalar(sa.select(Village).where(Village.slug == "hubin"))
+    [document] = db.session.scalars(
+        sa.select(RuleDocument).where(RuleDocument.village_id == hubin.id)
+    ).all()
+    first, second = document.versions
+    assert first.state == VersionState.ADOPTED and len(first.articles) >= 10
+    text = "".join(a.body for a in first.articles)
+    for topic in ("垃圾", "红白理事会", "彩礼", "赡养", "邻里", "充电"):
+        assert topic in text
+    assert "不设罚款" in text
+    assert first.result.passed and first.result.quorum_met
+    filing = db.session.scalar(sa.select(RuleFiling).where(RuleFiling.version_id == first.id))
+    assert filing.state == "filed"
+
+    now = clock.now()
+    assert second.state == VersionState.VOTING and second.based_on_id == first.id
+    assert second.vote_opens_at < now < second.vote_closes_at
+    assert rules.vote_is_open(second, now)
+    turnout = rules.turnout(second)
+    assert 0 < turnout.voted < turnout.eligible
+    assert rules.tally(second).turnout == turnout.voted
+    # The first demo villager has not voted yet, and can.
+    voter = user(demo.VILLAGER_PHONES[0])
+    assert rules.ballot_of(second, voter.resident_id) is None
+    assert not rules.cast_ballot(second, voter, "yes", now).changed
+    db.session.commit()
+    assert rules.turnout(second).voted == turnout.voted + 1
+
+    ballots = db.session.scalar(sa.select(sa.func.count()).select_from(Ballot))
+    result = runner.invoke(args=["seed-demo"])
+    assert "nothing to add" in result.output
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Ballot)) == ballots
