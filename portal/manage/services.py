@@ -105,7 +105,10 @@ def candidates_for(village: Village, registrations: list[User]) -> dict[int, lis
     has_account = sa.select(User.id).where(User.resident_id == Resident.id).exists()
     rows = db.session.scalars(
         sa.select(Resident)
-        .join(Resident.household)
+        .join(
+            Household,
+            sa.and_(Household.id == Resident.household_id, Household.village_id == village.id),
+        )
         .where(
             Resident.village_id == village.id,
             ~has_account,
@@ -569,6 +572,8 @@ def active_appointments(village: Village) -> list[RoleGrant]:
         db.session.scalars(
             sa.select(RoleGrant)
             .join(RoleGrant.user)
+            # This village's grids only: a plain join may hash every grid of the city.
+            .outerjoin(Grid, sa.and_(Grid.id == RoleGrant.grid_id, Grid.village_id == village.id))
             .where(
                 RoleGrant.village_id == village.id,
                 RoleGrant.role.in_([Role.COMMITTEE, Role.SUPERVISOR, Role.GRID_WORKER]),
@@ -578,7 +583,7 @@ def active_appointments(village: Village) -> list[RoleGrant]:
                 sa.orm.contains_eager(RoleGrant.user)
                 .joinedload(User.resident)
                 .joinedload(Resident.household),
-                sa.orm.joinedload(RoleGrant.grid),
+                sa.orm.contains_eager(RoleGrant.grid),
             )
             .order_by(RoleGrant.role, RoleGrant.grid_id, User.name, RoleGrant.id)
         )

@@ -83,10 +83,12 @@ TABLE_CLOSE = "</table></div>"
 
 
 def render_markdown(source: str, table_label: str = "") -> str:
-    """Markdown in, safe HTML out."""
-    clean = sanitize(_markdown.render(source))
+    """Markdown in, safe HTML out. Several tables get numbered names, one name each."""
     from markupsafe import escape
 
-    return clean.replace("<table>", TABLE_OPEN.format(label=escape(table_label))).replace(
-        "</table>", TABLE_CLOSE
-    )
+    parts = sanitize(_markdown.render(source)).split("<table>")
+    out = [parts[0]]
+    for number, part in enumerate(parts[1:], start=1):
+        label = f"{table_label} {number}" if len(parts) > 2 else table_label
+        out.append(TABLE_OPEN.format(label=escape(label)) + part)
+    return "".join(out).replace("</table>", TABLE_CLOSE)

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.browser
 def open_finance_notice(page) -> None:
     page.goto("/v/hubin/notices?category=finance")
     page.locator(".notice-link").first.click()
-    expect(page.locator(".notice-body table")).to_be_visible()
+    expect(page.locator(".notice-body table").first).to_be_visible()
 
 
 @pytest.mark.parametrize("width", [WIDE, NARROW], ids=["1280px", "320px"])

@@ -77,3 +77,10 @@ def test_a_table_scrolls_inside_a_named_focusable_region():
 def test_links_other_than_http_https_mailto_lose_their_target(href):
     html = render_markdown(f'<a href="{href}">x</a> [y]({href})')
     assert all("href" not in attrs for tag, attrs in elements(html) if tag == "a")
+
+
+def test_several_tables_get_a_name_each():
+    html = render_markdown("| a |\n|---|\n| 1 |\n\n正文\n\n| b |\n|---|\n| 2 |", table_label="表格")
+    labels = [attrs["aria-label"] for tag, attrs in elements(html) if tag == "div"]
+    assert labels == ["表格 1", "表格 2"]
+    assert html.count("</table></div>") == 2
