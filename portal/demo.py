@@ -146,6 +146,7 @@ def seed_demo() -> SeedReport:
         if DEMO_VILLAGE in fresh:
             _add_queue_and_codes(villages[DEMO_VILLAGE], report)
         _ensure_rules(villages[DEMO_VILLAGE], report)
+        _ensure_notices(villages[DEMO_VILLAGE])
         db.session.commit()
     except BaseException:
         db.session.rollback()
@@ -702,3 +703,163 @@ def _demo_roll(village: Village, version: RuleVersion) -> list[tuple[int, int]]:
 
 def _user_of(users: dict[str, User], resident_id: int) -> int | None:
     return next((u.id for u in users.values() if u.resident_id == resident_id), None)
+
+
+# --- 村务公开 notices -----------------------------------------------------------
+
+
+def _ensure_notices(village: Village) -> None:
+    """Notices of 湖滨村 in every category: a quarterly financial disclosure with a table,
+    a meeting announcement (pinned), a sanitation drive and its correction, a Party day,
+    an assembly decision, and one draft. Built directly, in the demo's one transaction:
+    they stand for what the committee published before the portal, without action-log rows.
+    """
+    from portal.notices.markdown import render_markdown
+    from portal.notices.models import Notice, NoticeCategory, NoticeState
+
+    if db.session.scalar(sa.select(Notice.id).where(Notice.village_id == village.id).limit(1)):
+        return
+    committee = db.session.scalar(sa.select(User).where(User.phone == COMMITTEE_PHONE))
+    now = clock.now().replace(microsecond=0)
+    today = clock.today_local()
+    quarter = (today.month - 1) // 3  # the last full quarter: 0 means last year's fourth
+    year, quarter = (today.year - 1, 4) if quarter == 0 else (today.year, quarter)
+
+    def add(category, title, body, days_ago, *, pinned=False, draft=False, corrects=None):
+        at = now - timedelta(days=days_ago)
+        notice = Notice(
+            village=village,
+            category=category,
+            title=title,
+            body=body.strip(),
+            body_html=render_markdown(body.strip(), table_label="公告中的表格"),
+            state=NoticeState.DRAFT if draft else NoticeState.PUBLISHED,
+            pinned=pinned,
+            corrects=corrects,
+            created_by=committee,
+            created_at=at - timedelta(days=1),
+            updated_at=at,
+            published_at=None if draft else at,
+            published_by=None if draft else committee,
+        )
+        db.session.add(notice)
+        return notice
+
+    add(
+        NoticeCategory.DECISION,
+        "村民代表会议决定：实施村内道路硬化工程",
+        """
+经村党支部提议、村“两委”会议商议，2026年村民代表会议审议了村内道路硬化工程方案。
+
+应到村民代表 35 人，实到 32 人。
+
+| 同意 | 不同意 | 弃权 |
+|---:|---:|---:|
+| 29 | 2 | 1 |
+
+会议决定：实施湖滨大道至三组的道路硬化工程，全长 1.2 公里，预算 36 万元。
+
+资金由上级“一事一议”奖补资金和村集体收入共同承担。
+
+施工单位通过镇公共资源交易平台公开选定。
+""",
+        40,
+    )
+    add(
+        NoticeCategory.FINANCE,
+        f"湖滨村{year}年第{'一二三四'[quarter - 1]}季度村级财务收支公开",
+        f"""
+根据《村务公开条例》，现将本村{year}年第{quarter}季度财务收支情况公开如下，接受全体村民监督。
+
+### 收入
+
+| 项目 | 金额（元） |
+|---|---:|
+| 上级转移支付 | 86,000.00 |
+| 集体资产租赁收入 | 42,500.00 |
+| 鱼塘承包费 | 18,000.00 |
+| **合计** | **146,500.00** |
+
+### 支出
+
+| 项目 | 金额（元） |
+|---|---:|
+| 村干部报酬 | 54,000.00 |
+| 道路养护 | 23,600.00 |
+| 环境卫生保洁 | 15,200.00 |
+| 办公及水电 | 6,350.00 |
+| **合计** | **99,150.00** |
+
+本季度结余 47,350.00 元。对以上账目有疑问的，请在公示期内向村务监督委员会反映。
+""",
+        20,
+    )
+    add(
+        NoticeCategory.PARTY,
+        "关于开展主题党日活动的通知",
+        """
+全体党员：
+
+本月主题党日活动定于 **15 日上午 9:00** 在村党群服务中心举行，内容为：
+
+1. 重温入党誓词；
+2. 学习党的基层组织建设有关文件；
+3. 为村里 80 岁以上老人清扫庭院。
+
+请准时参加，不能参加的请提前向党支部书记请假。
+""",
+        12,
+    )
+    sanitation = add(
+        NoticeCategory.AFFAIRS,
+        "村庄环境卫生整治活动安排",
+        """
+为迎接全镇人居环境检查，村里将于**本周六**开展环境卫生整治活动：
+
+- 各户清理房前屋后的柴草、杂物和垃圾；
+- 各网格清理沟渠和公共场地；
+- 垃圾分类投放，不得焚烧秸秆。
+
+请各户积极参加。整治情况将作为本季度积分评定的依据。
+""",
+        8,
+    )
+    add(
+        NoticeCategory.AFFAIRS,
+        "更正：村庄环境卫生整治活动改在下周六",
+        """
+原定本周六的环境卫生整治活动，因天气原因改在**下周六上午 8:00** 开始，其他安排不变。
+
+- 各户清理房前屋后的柴草、杂物和垃圾；
+- 各网格清理沟渠和公共场地；
+- 垃圾分类投放，不得焚烧秸秆。
+""",
+        6,
+        corrects=sanitation,
+    )
+    add(
+        NoticeCategory.ANNOUNCEMENT,
+        "关于召开村民代表会议的通知",
+        """
+各位村民代表：
+
+村委会定于**下周三下午 2:00** 在村委会二楼会议室召开村民代表会议，议题如下：
+
+1. 审议村规民约修订草案；
+2. 通报本季度村级财务收支情况；
+3. 讨论冬季防火安排。
+
+请各位代表提前收集本组村民的意见，准时参会。
+""",
+        2,
+        pinned=True,
+    )
+    add(
+        NoticeCategory.ANNOUNCEMENT,
+        "冬季防火安全提示",
+        """
+入冬后天干物燥，请各户注意用火用电安全，不在室内给电动车充电。
+""",
+        0,
+        draft=True,
+    )
