@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -21,7 +22,7 @@ from portal.auth.models import InviteCode, RegistrationStatus, Role, RoleGrant, 
 from portal.auth.passwords import hash_password, needs_rehash, verify_password
 from portal.database import write_transaction
 from portal.extensions import db
-from portal.villages.models import Household, Resident, Town, Village
+from portal.villages.models import Grid, Household, Resident, Town, Village
 
 PHONE_PATTERN = re.compile(r"^1[3-9]\d{9}$")
 PASSWORD_MIN = 10
@@ -453,41 +454,58 @@ ROLE_LABELS = {
 
 def active_roles(user: User) -> list[tuple[str, str]]:
     """(role label, where) for each role the person holds now: one statement."""
-    grants = db.session.scalars(
-        sa.select(RoleGrant)
-        .where(RoleGrant.user_id == user.id, RoleGrant.revoked_at.is_(None))
-        .order_by(RoleGrant.id)
-        .options(
-            sa.orm.joinedload(RoleGrant.village),
-            sa.orm.joinedload(RoleGrant.grid),
-            sa.orm.joinedload(RoleGrant.town),
-        )
-    )
     rows = []
-    for grant in grants:
+    for grant in db.session.execute(_active_roles_statement(), {"user_id": user.id}):
         if grant.grid is not None:
-            where = f"{grant.village.name if grant.village else ''} {grant.grid.name}".strip()
+            where = f"{grant.village or ''} {grant.grid}".strip()
         elif grant.village is not None:
-            where = grant.village.name
+            where = grant.village
         elif grant.town is not None:
-            where = grant.town.name
+            where = grant.town
         else:
             where = str(_l("全站"))
         rows.append((str(ROLE_LABELS.get(grant.role, grant.role.value)), where))
     return rows
 
 
-def place_of(user: User) -> tuple[Village | None, Household | None]:
-    """The village a person belongs to (or applied to) and their household: one statement."""
-    if user.resident_id is not None:
-        row = db.session.execute(
-            sa.select(Village, Household)
-            .join(Resident, Resident.village_id == Village.id)
-            .join(Household, Household.id == Resident.household_id)
-            .where(Resident.id == user.resident_id)
-        ).first()
-        if row is not None:
-            return row[0], row[1]
-    if user.village_id is not None:
-        return db.session.get(Village, user.village_id), None
-    return None, None
+@cache
+def _active_roles_statement() -> sa.Select:
+    """Each current grant's role and the names of its village, grid and town: the account
+    page shows nothing else, so rows of names, not objects. Built once."""
+    return (
+        sa.select(
+            RoleGrant.role,
+            Village.name.label("village"),
+            Grid.name.label("grid"),
+            Town.name.label("town"),
+        )
+        .outerjoin(Village, Village.id == RoleGrant.village_id)
+        .outerjoin(Grid, Grid.id == RoleGrant.grid_id)
+        .outerjoin(Town, Town.id == RoleGrant.town_id)
+        .where(
+            RoleGrant.user_id == sa.bindparam("user_id", type_=sa.Integer),
+            RoleGrant.revoked_at.is_(None),
+        )
+        .order_by(RoleGrant.id)
+    )
+
+
+def place_of(user: User) -> sa.Row | None:
+    """Where a person belongs: the village of their roster entry (with their door number),
+    else the village they applied to. A row of slug, name and door_number (None without a
+    household), or None. One statement."""
+    if user.resident_id is None and user.village_id is None:
+        return None
+    return db.session.execute(_place_statement(), {"user_id": user.id}).first()
+
+
+@cache
+def _place_statement() -> sa.Select:
+    return (
+        sa.select(Village.slug, Village.name, Household.door_number)
+        .select_from(User)
+        .outerjoin(Resident, Resident.id == User.resident_id)
+        .outerjoin(Household, Household.id == Resident.household_id)
+        .join(Village, Village.id == sa.func.coalesce(Resident.village_id, User.village_id))
+        .where(User.id == sa.bindparam("user_id", type_=sa.Integer))
+    )

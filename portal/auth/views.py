@@ -223,13 +223,11 @@ def check_invite():
 
 def render_account(password_form: ChangePasswordForm, status: int = 200):
     user = current_user._get_current_object()
-    village, household = services.place_of(user)
     return render(
         "auth/account.html",
         status=status,
         user=user,
-        village=village,
-        household=household,
+        place=services.place_of(user),
         roles=services.active_roles(user),
         password_form=password_form,
     )
