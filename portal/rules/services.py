@@ -32,6 +32,7 @@ from portal.auth.access import active_grants
 from portal.auth.models import RegistrationStatus, Role, User
 from portal.database import write_transaction
 from portal.extensions import db
+from portal.i18n import format_datetime
 from portal.rules.models import (
     ArticleComment,
     Ballot,
@@ -991,7 +992,53 @@ def close_vote(actor: User, version: RuleVersion, now: datetime | None = None) -
             "passed": passed,
         },
     )
+    post_decision_notice(actor, result, now)
     return result
+
+
+def post_decision_notice(actor: User, result: VoteResult, now: datetime) -> None:
+    """Post the result as an assembly-decision notice 会议决定, in the closing transaction."""
+    from portal.notices.services import post_assembly_decision
+
+    figures = assembly_decision_summary(result)
+    verdict = _("通过") if figures["passed"] else _("未通过")
+    quorum = _("达到") if figures["quorum_met"] else _("未达到")
+    title = _(
+        "村民会议表决结果：%(title)s（第 %(number)s 版）%(verdict)s",
+        title=figures["document_title"],
+        number=figures["version_number"],
+        verdict=verdict,
+    )
+    body = "\n\n".join(
+        [
+            _(
+                "《%(title)s》第 %(number)s 版的表决已于 %(closed)s 结束，结果%(verdict)s。",
+                title=figures["document_title"],
+                number=figures["version_number"],
+                closed=format_datetime(figures["closed_at"]),
+                verdict=verdict,
+            ),
+            _(
+                "有表决权的村民 %(eligible)s 人，参加表决 %(turnout)s 人；全村 %(households)s 户，"
+                "有 %(represented)s 户参加。到会人数%(quorum)s法定要求。",
+                eligible=figures["eligible"],
+                turnout=figures["turnout"],
+                households=figures["households"],
+                represented=figures["households_represented"],
+                quorum=quorum,
+            ),
+            _(
+                "赞成 %(yes)s 票，反对 %(no)s 票，弃权 %(abstain)s 票；其中网上投票 %(online)s 票，"
+                "纸质选票 %(paper)s 票。",
+                yes=figures["yes"],
+                no=figures["no"],
+                abstain=figures["abstain"],
+                online=figures["online"],
+                paper=figures["paper"],
+            ),
+        ]
+    )
+    post_assembly_decision(result.version.village, title, body, actor=actor, now=now)
 
 
 def assembly_decision_summary(result: VoteResult) -> dict:

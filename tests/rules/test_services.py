@@ -593,3 +593,31 @@ def test_a_refused_action_writes_nothing(village, clerk):
         services.add_article(clerk, version, "不该加上")
     db.session.rollback()
     assert count(ActionLog) == before and count(RuleArticle) == len(rf.ARTICLES)
+
+
+def test_closing_a_vote_posts_the_assembly_decision_notice(village, clerk):
+    from portal.notices.models import Notice, NoticeCategory, NoticeState
+
+    voters = [villager(village) for _ in range(3)]
+    version = rf.voting(village, clerk)
+    services.cast_ballot(version, voters[0], "yes", rf.during(version))
+    services.cast_ballot(version, voters[1], "yes", rf.during(version))
+    services.cast_ballot(version, voters[2], "abstain", rf.during(version))
+    db.session.commit()
+    services.close_vote(clerk, version, rf.after(version))
+    db.session.commit()
+    notice = db.session.scalars(sa.select(Notice).where(Notice.village_id == village.id)).one()
+    assert notice.category == NoticeCategory.DECISION and notice.state == NoticeState.PUBLISHED
+    assert "通过" in notice.title and version.document.title in notice.title
+    assert "赞成 2 票，反对 0 票，弃权 1 票" in notice.body
+    assert "参加表决 3 人" in notice.body
+
+
+def test_a_refused_close_posts_no_notice(village, clerk):
+    from portal.notices.models import Notice
+
+    version = rf.voting(village, clerk)
+    with pytest.raises(RuleError):
+        services.close_vote(clerk, version, version.vote_closes_at - timedelta(seconds=1))
+    db.session.rollback()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Notice)) == 0
