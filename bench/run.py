@@ -76,7 +76,14 @@ def log_in(port: int, phone: str, password: str) -> str:
 
 
 def wrk(url: str, seconds: int, connections: int, cookie: str | None) -> tuple[float, float]:
-    command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", quote(url, safe=":/?=&")]
+    command = [
+        "wrk",
+        "-t2",
+        f"-c{connections}",
+        f"-d{seconds}s",
+        "--latency",
+        quote(url, safe=":/?=&"),
+    ]
     if cookie:
         command[1:1] = ["-H", f"Cookie: {cookie}"]
     out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
@@ -113,8 +120,16 @@ def main() -> int:
         subprocess.run([*flask, "seed-demo"], env=env, check=True, capture_output=True)
     port = free_port()
     server = subprocess.Popen(
-        [str(BIN / "gunicorn"), "-w", str(args.workers), "-b", f"127.0.0.1:{port}", "wsgi:app",
-         "--log-level", "warning"],
+        [
+            str(BIN / "gunicorn"),
+            "-w",
+            str(args.workers),
+            "-b",
+            f"127.0.0.1:{port}",
+            "wsgi:app",
+            "--log-level",
+            "warning",
+        ],
         cwd=ROOT,
         env=env,
     )
