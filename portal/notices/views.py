@@ -245,25 +245,42 @@ def manage_new(village):
 @bp.post("/v/<village>/manage/notices/new")
 @village_role(*EDITORS)
 def manage_create(village):
-    form = NoticeForm()
-    if not form.validate_on_submit():
-        return _form_page(village, form, "new", status=422)
-    write_transaction()
-    try:
-        notice = services.create_draft(
+    return _form_action(
+        village,
+        "new",
+        None,
+        lambda form: services.create_draft(
             current_user,
             village,
             category=form.category.data,
             title=form.title.data,
             body=form.body.data,
-        )
+        ),
+        _("草稿已保存。检查无误后，点“发布”公开。"),
+    )
+
+
+def _form_action(village, mode: str, notice: Notice | None, act, done: str):
+    """Submit the notice form: validate, run `act(form)` in one transaction, show the result.
+
+    A refusal about one field goes back on the form; any other refusal is shown on the
+    notice's console page. Nothing is written unless the whole action succeeds.
+    """
+    form = NoticeForm()
+    if not form.validate_on_submit():
+        return _form_page(village, form, mode, notice, status=422)
+    write_transaction()
+    try:
+        result = act(form)
         db.session.commit()
     except services.NoticeError as error:
         db.session.rollback()
+        if error.field is None and notice is not None:
+            return _show_page(village, notice, status=error.status, message=error.message)
         _apply_error(form, error)
-        return _form_page(village, form, "new", status=error.status)
-    flash(_("草稿已保存。检查无误后，点“发布”公开。"), "success")
-    return redirect_after_post(url_for(".manage_show", village=village.slug, notice_id=notice.id))
+        return _form_page(village, form, mode, notice, status=error.status)
+    flash(done, "success")
+    return redirect_after_post(url_for(".manage_show", village=village.slug, notice_id=result.id))
 
 
 def _show_page(village, notice: Notice, status: int = 200, message: str | None = None):
@@ -311,27 +328,19 @@ def manage_update(village, notice_id: int):
     notice = _console_notice(village, notice_id)
     if not notice.is_draft:
         return _published_refusal(village, notice)
-    form = NoticeForm()
-    if not form.validate_on_submit():
-        return _form_page(village, form, "edit", notice, status=422)
-    write_transaction()
-    try:
-        services.edit_draft(
+    return _form_action(
+        village,
+        "edit",
+        notice,
+        lambda form: services.edit_draft(
             current_user,
             notice,
             category=form.category.data,
             title=form.title.data,
             body=form.body.data,
-        )
-        db.session.commit()
-    except services.NoticeError as error:
-        db.session.rollback()
-        if error.field is None:
-            return _show_page(village, notice, status=error.status, message=error.message)
-        _apply_error(form, error)
-        return _form_page(village, form, "edit", notice, status=error.status)
-    flash(_("草稿已保存。"), "success")
-    return redirect_after_post(url_for(".manage_show", village=village.slug, notice_id=notice.id))
+        ),
+        _("草稿已保存。"),
+    )
 
 
 def _action(village, notice_id: int, act, done: str):
@@ -403,26 +412,16 @@ def manage_correction(village, notice_id: int):
 @village_role(*EDITORS)
 def manage_correct(village, notice_id: int):
     original = _console_notice(village, notice_id)
-    form = NoticeForm()
-    if not form.validate_on_submit():
-        return _form_page(village, form, "correct", original, status=422)
-    write_transaction()
-    try:
-        correction = services.publish_correction(
+    return _form_action(
+        village,
+        "correct",
+        original,
+        lambda form: services.publish_correction(
             current_user,
             original,
             title=form.title.data,
             body=form.body.data,
             category=form.category.data,
-        )
-        db.session.commit()
-    except services.NoticeError as error:
-        db.session.rollback()
-        if error.field is None:
-            return _show_page(village, original, status=error.status, message=error.message)
-        _apply_error(form, error)
-        return _form_page(village, form, "correct", original, status=error.status)
-    flash(_("更正公告已发布，原公告上会显示更正的链接。"), "success")
-    return redirect_after_post(
-        url_for(".manage_show", village=village.slug, notice_id=correction.id)
+        ),
+        _("更正公告已发布，原公告上会显示更正的链接。"),
     )
