@@ -17,7 +17,7 @@ from flask_login import current_user
 
 from portal.auth.models import Role, RoleGrant, User
 from portal.extensions import db
-from portal.villages.models import Town, Village
+from portal.villages.models import Resident, Town, Village
 
 PUBLIC = "public"
 LOGIN = "login"
@@ -140,17 +140,20 @@ def roles_in_village(user: User, village: Village) -> set[Role]:
     cache = g.setdefault("_roles_cache", {})
     key = (user.id, village.id)
     if key not in cache:
-        rows = db.session.scalars(
-            sa.select(RoleGrant.role).where(
+        # One statement: the grants, and the village of the user's roster entry beside them.
+        lives_in = (
+            sa.select(Resident.village_id).where(Resident.id == user.resident_id).scalar_subquery()
+        )
+        rows = db.session.execute(
+            sa.select(RoleGrant.role, lives_in).where(
                 RoleGrant.user_id == user.id,
                 RoleGrant.village_id == village.id,
                 RoleGrant.revoked_at.is_(None),
             )
-        )
-        held = set(rows)
-        if Role.VILLAGER in held and not (
-            user.is_verified and user.resident and user.resident.village_id == village.id
-        ):
+        ).all()
+        held = {role for role, _ in rows}
+        lives_here = bool(rows) and rows[0][1] == village.id
+        if Role.VILLAGER in held and not (user.is_verified and lives_here):
             held.discard(Role.VILLAGER)
         cache[key] = held
     return cache[key]
