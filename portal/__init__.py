@@ -89,6 +89,8 @@ def register_blueprints(app: Flask) -> None:
     from portal.manage.views import bp as manage_bp
     from portal.notices.views import bp as notices_bp
     from portal.public.views import bp as public_bp
+    from portal.rules.console import bp as rules_manage_bp
+    from portal.rules.views import bp as rules_bp
     from portal.town.views import bp as town_bp
 
     app.register_blueprint(public_bp)
@@ -97,6 +99,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin_bp)
     app.register_blueprint(town_bp)
     app.register_blueprint(notices_bp)
+    app.register_blueprint(rules_bp)
+    app.register_blueprint(rules_manage_bp)
 
 
 def register_commands(app: Flask) -> None:
