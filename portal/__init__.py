@@ -87,10 +87,12 @@ def register_blueprints(app: Flask) -> None:
     from portal.admin.views import bp as admin_bp
     from portal.auth.views import bp as auth_bp
     from portal.manage.views import bp as manage_bp
+    from portal.notices.posters import bp as posters_bp
     from portal.notices.views import bp as notices_bp
     from portal.public.views import bp as public_bp
     from portal.rules.console import bp as rules_manage_bp
     from portal.rules.views import bp as rules_bp
+    from portal.search.views import bp as search_bp
     from portal.town.views import bp as town_bp
 
     app.register_blueprint(public_bp)
@@ -101,6 +103,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(notices_bp)
     app.register_blueprint(rules_bp)
     app.register_blueprint(rules_manage_bp)
+    app.register_blueprint(posters_bp)
+    app.register_blueprint(search_bp)
 
 
 def register_commands(app: Flask) -> None:

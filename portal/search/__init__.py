@@ -1,0 +1,1 @@
+"""Search over a village's notices and rules."""
