@@ -2,7 +2,13 @@
 
 from portal.audit.models import ActionLog
 from portal.auth.models import InviteCode, RoleGrant, User
-from portal.notices.models import Notice, NoticeRead
+from portal.notices.models import (
+    DisclosureItem,
+    Notice,
+    NoticeAttachment,
+    NoticeQuestion,
+    NoticeRead,
+)
 from portal.rules.models import (
     ArticleComment,
     Ballot,
@@ -13,6 +19,7 @@ from portal.rules.models import (
     VoteEligibility,
     VoteResult,
 )
+from portal.search.models import SearchEntry
 from portal.villages.models import Grid, Household, Resident, RosterImport, Town, Village
 
 __all__ = [
@@ -22,7 +29,10 @@ __all__ = [
     "Grid",
     "Household",
     "InviteCode",
+    "DisclosureItem",
     "Notice",
+    "NoticeAttachment",
+    "NoticeQuestion",
     "NoticeRead",
     "Resident",
     "RoleGrant",
@@ -31,6 +41,7 @@ __all__ = [
     "RuleDocument",
     "RuleFiling",
     "RuleVersion",
+    "SearchEntry",
     "Town",
     "User",
     "Village",

@@ -121,3 +121,86 @@ class NoticeRead(db.Model):
     notice_id: Mapped[int] = mapped_column(sa.ForeignKey("notice.id"))
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"), index=True)
     read_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+
+
+class AttachmentKind(enum.StrEnum):
+    IMAGE = "image"  # re-encoded by Pillow, metadata stripped
+    PDF = "pdf"
+
+
+class NoticeAttachment(db.Model):
+    """An image or PDF attached to a notice while it is a draft.
+
+    The file lives outside static/ under a random name (`stored_name`); the name the
+    committee uploaded is kept only for display and the download's file name.
+    """
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    notice_id: Mapped[int] = mapped_column(sa.ForeignKey("notice.id"), index=True)
+    village_id: Mapped[int] = mapped_column(sa.ForeignKey("village.id"))
+    kind: Mapped[AttachmentKind] = mapped_column(str_enum(AttachmentKind, 10))
+    content_type: Mapped[str] = mapped_column(sa.String(50))
+    stored_name: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    original_name: Mapped[str] = mapped_column(sa.String(120))
+    size_bytes: Mapped[int]
+    width: Mapped[int | None]
+    height: Mapped[int | None]
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+
+    notice: Mapped[Notice] = relationship()
+
+
+QUESTION_MAX = 500
+ANSWER_MAX = 2000
+
+
+class NoticeQuestion(db.Model):
+    """A villager's question 质询 on a notice, and the committee's public answer."""
+
+    __table_args__ = (
+        # The console's queue: a village's unanswered questions, oldest first.
+        sa.Index(
+            "ix_notice_question_village_answered_created", "village_id", "answered_at", "created_at"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    notice_id: Mapped[int] = mapped_column(sa.ForeignKey("notice.id"), index=True)
+    village_id: Mapped[int] = mapped_column(sa.ForeignKey("village.id"))
+    asked_by_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"))
+    body: Mapped[str] = mapped_column(sa.String(QUESTION_MAX))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    answer: Mapped[str | None] = mapped_column(sa.String(ANSWER_MAX))
+    answered_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    notice: Mapped[Notice] = relationship()
+    asked_by: Mapped[User] = relationship("User", foreign_keys=[asked_by_id])
+    answered_by: Mapped[User | None] = relationship("User", foreign_keys=[answered_by_id])
+
+
+class DisclosureCadence(enum.StrEnum):
+    MONTHLY = "monthly"  # 每月
+    QUARTERLY = "quarterly"  # 每季度
+    HALF_YEARLY = "half_yearly"  # 每半年
+    YEARLY = "yearly"  # 每年
+
+
+class DisclosureItem(db.Model):
+    """One line of a village's disclosure schedule: what must be made public, how often.
+
+    A period's item is satisfied by a notice of `category` published within the period
+    or within `grace_days` after it ends; after that it is overdue.
+    """
+
+    __table_args__ = (sa.UniqueConstraint("village_id", "title"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    village_id: Mapped[int] = mapped_column(sa.ForeignKey("village.id"), index=True)
+    title: Mapped[str] = mapped_column(sa.String(TITLE_MAX))
+    category: Mapped[NoticeCategory] = mapped_column(str_enum(NoticeCategory))
+    cadence: Mapped[DisclosureCadence] = mapped_column(str_enum(DisclosureCadence))
+    grace_days: Mapped[int] = mapped_column(default=10)
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
