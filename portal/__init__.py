@@ -88,6 +88,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.auth.views import bp as auth_bp
     from portal.manage.views import bp as manage_bp
     from portal.notices.posters import bp as posters_bp
+    from portal.notices.schedule_views import bp as disclosure_bp
     from portal.notices.views import bp as notices_bp
     from portal.public.views import bp as public_bp
     from portal.rules.console import bp as rules_manage_bp
@@ -104,6 +105,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(rules_bp)
     app.register_blueprint(rules_manage_bp)
     app.register_blueprint(posters_bp)
+    app.register_blueprint(disclosure_bp)
     app.register_blueprint(search_bp)
 
 
