@@ -35,7 +35,12 @@ class Config:
     REMEMBER_COOKIE_DURATION = 60 * 60 * 24 * 30
 
     WTF_CSRF_TIME_LIMIT = None
+    # A request over this is refused before it is read (413, with a clear message);
+    # each notice attachment is further capped, read no further than its cap.
     MAX_CONTENT_LENGTH = 10 * 1024 * 1024
+    ATTACHMENT_MAX_BYTES = 5 * 1024 * 1024
+    # Notice attachments, outside static/; by default <instance>/attachments.
+    ATTACHMENT_DIR = os.environ.get("ATTACHMENT_DIR") or None
 
     BABEL_DEFAULT_LOCALE = "zh_Hans_CN"
     BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SelectField, StringField, TextAreaField
+from wtforms import MultipleFileField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
-from portal.notices.models import BODY_MAX, TITLE_MAX, NoticeCategory
+from portal.notices.models import ANSWER_MAX, BODY_MAX, QUESTION_MAX, TITLE_MAX, NoticeCategory
 
-# The categories a committee member picks; 会议决定 is posted by a closed vote only.
+# The categories a committee member picks; 会议决定 is posted by a closed vote only (and
+# kept by a correction of one).
 CATEGORY_LABELS = {
     NoticeCategory.AFFAIRS: _l("村务"),
     NoticeCategory.FINANCE: _l("财务"),
@@ -53,6 +54,52 @@ class NoticeForm(FlaskForm):
             Length(max=BODY_MAX, message=_l("正文最多 %(max)d 个字。")),
         ],
         render_kw={"rows": 14},
+    )
+    # Checked by content, not here: portal/notices/attachments.py.
+    attachments = MultipleFileField(
+        _l("附件（可不传）"),
+        render_kw={"accept": "image/jpeg,image/png,image/gif,image/webp,application/pdf"},
+    )
+
+
+def notice_form(*, keep_decision: bool = False, **kwargs) -> NoticeForm:
+    """The notice form; a correction of an assembly decision may keep 会议决定."""
+    form = NoticeForm(**kwargs)
+    if keep_decision:
+        form.category.choices = [SelectChoice(c.value, CATEGORY_LABELS[c]) for c in NoticeCategory]
+    return form
+
+
+class AttachmentForm(FlaskForm):
+    """Add attachments to a draft from its console page."""
+
+    attachments = MultipleFileField(
+        _l("添加附件"),
+        render_kw={"accept": "image/jpeg,image/png,image/gif,image/webp,application/pdf"},
+    )
+
+
+class QuestionForm(FlaskForm):
+    body = TextAreaField(
+        _l("您的问题"),
+        filters=[normalise_body],
+        validators=[
+            DataRequired(_l("请写下您的问题。")),
+            Length(max=QUESTION_MAX, message=_l("问题最多 %(max)d 个字。")),
+        ],
+        render_kw={"rows": 4},
+    )
+
+
+class AnswerForm(FlaskForm):
+    answer = TextAreaField(
+        _l("答复"),
+        filters=[normalise_body],
+        validators=[
+            DataRequired(_l("请写下答复。")),
+            Length(max=ANSWER_MAX, message=_l("答复最多 %(max)d 个字。")),
+        ],
+        render_kw={"rows": 4},
     )
 
 

@@ -1,7 +1,10 @@
 """村务公开 pages: the public list, a notice, the Atom feed, and the committee's console pages.
 
-Public pages: /v/<village>/notices, /v/<village>/notices/<id>, /v/<village>/notices.atom.
-Console: /v/<village>/manage/notices/... (committee changes; supervisors read drafts too).
+Public pages: /v/<village>/notices, /v/<village>/notices/<id>, /v/<village>/notices.atom,
+a notice's attachments at /v/<village>/notices/<id>/attachments/<id>, and villagers'
+questions 质询 posted to /v/<village>/notices/<id>/questions.
+Console: /v/<village>/manage/notices/... (committee changes; supervisors read drafts too),
+and the queue of unanswered questions at /v/<village>/manage/notices/questions.
 Each page's context is built by one function; an htmx request aimed at one of its
 regions gets that region's block of the same template.
 """
@@ -10,19 +13,41 @@ from __future__ import annotations
 
 from xml.etree import ElementTree as ET
 
-from flask import Blueprint, abort, flash, request, url_for
+from flask import Blueprint, abort, flash, request, send_from_directory, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from portal.auth.access import load_village, login_required, village_page, village_role
+from portal.auth.access import (
+    load_village,
+    login_required,
+    roles_in_village,
+    village_page,
+    village_role,
+)
 from portal.database import write_transaction
+from portal.errors import render_error
 from portal.extensions import db
-from portal.htmx import is_htmx, redirect_after_post, render
+from portal.htmx import is_boosted, is_htmx, redirect_after_post, render, trigger
 from portal.manage.blueprint import EDITORS, READERS, can_edit
-from portal.notices import services
-from portal.notices.forms import CATEGORY_LABELS, ConfirmForm, NoticeForm
-from portal.notices.models import TITLE_MAX, Notice, NoticeCategory, NoticeState
+from portal.notices import attachments, questions, services
+from portal.notices.forms import (
+    CATEGORY_LABELS,
+    AnswerForm,
+    AttachmentForm,
+    ConfirmForm,
+    NoticeForm,
+    QuestionForm,
+    notice_form,
+)
+from portal.notices.models import (
+    TITLE_MAX,
+    AttachmentKind,
+    Notice,
+    NoticeCategory,
+    NoticeQuestion,
+    NoticeState,
+)
 from portal.villages.services import clamp_page
 
 bp = Blueprint("notices", __name__)
@@ -97,16 +122,45 @@ def index(village):
     )
 
 
-def _notice_context(village, notice: Notice) -> dict:
+NOTICE_BLOCKS = {"read-count": "read_count", "questions": "questions"}
+
+
+def _notice_context(
+    village,
+    notice: Notice,
+    question_form: QuestionForm | None = None,
+    question_message: str | None = None,
+    asked: bool = False,
+) -> dict:
     reader = current_user.is_authenticated and notice.state == NoticeState.PUBLISHED
+    # Who may ask: a visitor is asked to log in; anyone else logged in who may not
+    # ask is told why (another village, not yet verified, an archived notice).
+    ask_refusal = None
+    if current_user.is_authenticated:
+        ask_refusal = questions.asking_refusal(current_user, notice)
+    asked_page = db.paginate(
+        questions.questions_on(notice),
+        page=clamp_page(request.args.get("qpage", 1, type=int)),
+        per_page=questions.PER_PAGE,
+        error_out=False,
+    )
     return {
         "village": village,
         "notice": notice,
         "corrects": notice.corrects,
         "corrections": services.corrections_of(notice),
+        "attachments": attachments.attachments_of(notice),
         # A logged-in reader's page counts them by a small POST once it has loaded;
         # the GET itself writes nothing.
         "count_read": reader and not services.has_read(notice, current_user),
+        "questions": asked_page,
+        "ask_refusal": ask_refusal,
+        "question_form": question_form
+        if question_form is not None
+        else (QuestionForm(formdata=None) if current_user.is_authenticated else None),
+        "question_message": question_message,
+        "asked": asked,
+        "mask_name": questions.mask_name,
     }
 
 
@@ -114,10 +168,91 @@ def _notice_context(village, notice: Notice) -> dict:
 @village_page
 def show(village, notice_id: int):
     notice = _public_notice(village, notice_id)
+    return render("notices/notice.html", blocks=NOTICE_BLOCKS, **_notice_context(village, notice))
+
+
+@bp.get("/v/<village>/notices/<int:notice_id>/attachments/<int:attachment_id>")
+@village_page
+def attachment(village, notice_id: int, attachment_id: int):
+    """One attachment, as its own file. A draft's only for its committee and supervisors.
+
+    Sent with the type sniffed at upload, `nosniff`, a policy that lets the file run
+    nothing (`sandbox`), inline for images and as a download for PDFs.
+    """
+    notice = services.get_notice(village, notice_id)
+    if notice is None:
+        abort(404)
+    if not notice.is_public and not (
+        current_user.is_authenticated
+        and roles_in_village(current_user, village).intersection(READERS)
+    ):
+        abort(404)
+    found = attachments.get_attachment(notice, attachment_id)
+    if found is None:
+        abort(404)
+    is_pdf = found.kind == AttachmentKind.PDF
+    try:
+        response = send_from_directory(
+            attachments.attachment_dir(),
+            found.stored_name,
+            mimetype=found.content_type,
+            as_attachment=is_pdf,
+            download_name=found.original_name,
+            conditional=True,
+            etag=True,
+            max_age=7 * 24 * 3600,
+        )
+    except FileNotFoundError:
+        abort(404)
+    response.headers["Content-Security-Policy"] = (
+        "default-src 'none'; object-src 'none'; base-uri 'none'; "
+        "frame-ancestors 'none'; form-action 'none'; sandbox"
+    )
+    response.headers["Cross-Origin-Resource-Policy"] = "same-origin"
+    if notice.is_public:
+        # What a published notice carries never changes (corrections are new notices).
+        response.cache_control.public = True
+    return response
+
+
+@bp.post("/v/<village>/notices/<int:notice_id>/questions")
+@login_required
+def ask(village: str, notice_id: int):
+    """A villager's question 质询. Anyone logged in reaches the view, so that a villager of
+    another village or an account not yet verified is told why, not shown a bare 403."""
+    village = load_village(village)
+    notice = _public_notice(village, notice_id)
+    form = QuestionForm()
+    if not form.validate_on_submit():
+        return _questions_answer(village, notice, 422, form=form)
+    write_transaction()
+    try:
+        questions.ask(current_user, notice, form.body.data)
+        db.session.commit()
+    except services.NoticeError as error:
+        db.session.rollback()
+        if error.field:
+            form.body.errors = [*form.body.errors, error.message]
+            return _questions_answer(village, notice, error.status, form=form)
+        return _questions_answer(village, notice, error.status, message=error.message)
+    done = _("您的问题已经提交，村委会答复后会公开在这里。")
+    if is_htmx() and not is_boosted():
+        return _questions_answer(village, notice, 200, asked=True)
+    flash(done, "success")
+    return redirect_after_post(
+        url_for(".show", village=village.slug, notice_id=notice.id, _anchor="questions")
+    )
+
+
+def _questions_answer(village, notice: Notice, status: int, form=None, message=None, asked=False):
+    """The questions block for htmx, the whole notice page for a plain form."""
     return render(
         "notices/notice.html",
-        blocks={"read-count": "read_count"},
-        **_notice_context(village, notice),
+        blocks=NOTICE_BLOCKS,
+        status=status,
+        **_notice_context(
+            village, notice, question_form=form, question_message=message, asked=asked
+        ),
     )
 
 
@@ -132,11 +267,7 @@ def mark_read(village: str, notice_id: int):
     db.session.commit()
     if not is_htmx():
         return redirect_after_post(url_for(".show", village=village.slug, notice_id=notice.id))
-    return render(
-        "notices/notice.html",
-        blocks={"read-count": "read_count"},
-        **_notice_context(village, notice),
-    )
+    return render("notices/notice.html", blocks=NOTICE_BLOCKS, **_notice_context(village, notice))
 
 
 ATOM = "http://www.w3.org/2005/Atom"
@@ -228,6 +359,8 @@ def _form_page(village, form: NoticeForm, mode: str, notice: Notice | None = Non
         form=form,
         mode=mode,
         notice=notice,
+        attachments=attachments.attachments_of(notice) if notice and mode == "edit" else [],
+        max_attachment_mb=attachments._megabytes(attachments.max_bytes()),
     )
 
 
@@ -249,30 +382,44 @@ def manage_create(village):
         village,
         "new",
         None,
-        lambda form: services.create_draft(
-            current_user,
-            village,
-            category=form.category.data,
-            title=form.title.data,
-            body=form.body.data,
+        lambda form, files: _with_uploads(
+            services.create_draft(
+                current_user,
+                village,
+                category=form.category.data,
+                title=form.title.data,
+                body=form.body.data,
+            ),
+            form,
+            files,
         ),
         _("草稿已保存。检查无误后，点“发布”公开。"),
     )
 
 
-def _form_action(village, mode: str, notice: Notice | None, act, done: str):
-    """Submit the notice form: validate, run `act(form)` in one transaction, show the result.
+def _with_uploads(notice: Notice, form: NoticeForm, files) -> Notice:
+    attachments.add_attachments(current_user, notice, form.attachments.data, files)
+    return notice
+
+
+def _form_action(
+    village, mode: str, notice: Notice | None, act, done: str, keep_decision: bool = False
+):
+    """Submit the notice form: validate, run `act(form, files)` in one transaction, show
+    the result.
 
     A refusal about one field goes back on the form; any other refusal is shown on the
-    notice's console page. Nothing is written unless the whole action succeeds.
+    notice's console page. Nothing is written unless the whole action succeeds: no row,
+    and no attachment file left on disk.
     """
-    form = NoticeForm()
+    form = notice_form(keep_decision=keep_decision)
     if not form.validate_on_submit():
         return _form_page(village, form, mode, notice, status=422)
     write_transaction()
     try:
-        result = act(form)
-        db.session.commit()
+        with attachments.files_kept_if_committed() as files:
+            result = act(form, files)
+            db.session.commit()
     except services.NoticeError as error:
         db.session.rollback()
         if error.field is None and notice is not None:
@@ -283,7 +430,13 @@ def _form_action(village, mode: str, notice: Notice | None, act, done: str):
     return redirect_after_post(url_for(".manage_show", village=village.slug, notice_id=result.id))
 
 
-def _show_page(village, notice: Notice, status: int = 200, message: str | None = None):
+def _show_page(
+    village,
+    notice: Notice,
+    status: int = 200,
+    message: str | None = None,
+    attachment_form: AttachmentForm | None = None,
+):
     return render(
         "notices/manage_show.html",
         status=status,
@@ -293,6 +446,9 @@ def _show_page(village, notice: Notice, status: int = 200, message: str | None =
         corrects=notice.corrects,
         corrections=services.corrections_of(notice),
         action_form=ConfirmForm(formdata=None),
+        attachments=attachments.attachments_of(notice),
+        attachment_form=attachment_form or AttachmentForm(formdata=None),
+        max_attachment_mb=attachments._megabytes(attachments.max_bytes()),
     )
 
 
@@ -332,14 +488,66 @@ def manage_update(village, notice_id: int):
         village,
         "edit",
         notice,
-        lambda form: services.edit_draft(
-            current_user,
-            notice,
-            category=form.category.data,
-            title=form.title.data,
-            body=form.body.data,
+        lambda form, files: _with_uploads(
+            services.edit_draft(
+                current_user,
+                notice,
+                category=form.category.data,
+                title=form.title.data,
+                body=form.body.data,
+            ),
+            form,
+            files,
         ),
         _("草稿已保存。"),
+    )
+
+
+@bp.post("/v/<village>/manage/notices/<int:notice_id>/attachments")
+@village_role(*EDITORS)
+def manage_attach(village, notice_id: int):
+    """Add attachments to a draft from its console page (a plain multipart form)."""
+    notice = _console_notice(village, notice_id)
+    form = AttachmentForm()
+    if not form.validate_on_submit():
+        return _show_page(village, notice, 422, _("页面已过期，请刷新后重新提交。"), form)
+    if not attachments.uploads(form.attachments.data):
+        form.attachments.errors = [_("请先选择要上传的图片或 PDF 文件。")]
+        return _show_page(village, notice, 422, attachment_form=form)
+    write_transaction()
+    try:
+        with attachments.files_kept_if_committed() as files:
+            added = attachments.add_attachments(current_user, notice, form.attachments.data, files)
+            db.session.commit()
+    except services.NoticeError as error:
+        db.session.rollback()
+        if error.field:
+            form.attachments.errors = [error.message]
+            return _show_page(village, notice, error.status, attachment_form=form)
+        return _show_page(village, notice, error.status, error.message)
+    flash(_("已添加 %(n)d 个附件。", n=len(added)), "success")
+    return redirect_after_post(
+        url_for(".manage_show", village=village.slug, notice_id=notice.id, _anchor="attachments")
+    )
+
+
+@bp.post("/v/<village>/manage/notices/<int:notice_id>/attachments/<int:attachment_id>/delete")
+@village_role(*EDITORS)
+def manage_detach(village, notice_id: int, attachment_id: int):
+    notice = _console_notice(village, notice_id)
+    write_transaction()
+    try:
+        with attachments.files_kept_if_committed() as files:
+            removed = attachments.remove_attachment(current_user, notice, attachment_id, files)
+            db.session.commit()
+    except services.NoticeError as error:
+        db.session.rollback()
+        if error.status == 404:
+            abort(404)
+        return _show_page(village, notice, error.status, error.message)
+    flash(_("已删除附件：%(name)s", name=removed.original_name), "success")
+    return redirect_after_post(
+        url_for(".manage_show", village=village.slug, notice_id=notice.id, _anchor="attachments")
     )
 
 
@@ -397,12 +605,9 @@ def manage_correction(village, notice_id: int):
     original = _console_notice(village, notice_id)
     if original.is_draft:
         return _show_page(village, original, 409, _("草稿不需要更正，直接修改即可。"))
-    form = NoticeForm(formdata=None)
-    form.category.data = (
-        original.category.value
-        if original.category != NoticeCategory.DECISION
-        else NoticeCategory.AFFAIRS.value
-    )
+    # A correction keeps its original's category, an assembly decision's included.
+    form = notice_form(keep_decision=original.category == NoticeCategory.DECISION, formdata=None)
+    form.category.data = original.category.value
     form.title.data = _("更正：%(title)s", title=original.title)[:TITLE_MAX]
     form.body.data = original.body
     return _form_page(village, form, "correct", original)
@@ -416,12 +621,116 @@ def manage_correct(village, notice_id: int):
         village,
         "correct",
         original,
-        lambda form: services.publish_correction(
-            current_user,
-            original,
-            title=form.title.data,
-            body=form.body.data,
-            category=form.category.data,
-        ),
+        lambda form, files: _correction_with_uploads(original, form, files),
         _("更正公告已发布，原公告上会显示更正的链接。"),
+        keep_decision=original.category == NoticeCategory.DECISION,
     )
+
+
+def _correction_with_uploads(original: Notice, form: NoticeForm, files) -> Notice:
+    correction = services.publish_correction(
+        current_user,
+        original,
+        title=form.title.data,
+        body=form.body.data,
+        category=form.category.data,
+    )
+    attachments.attach_to_correction(current_user, correction, form.attachments.data, files)
+    return correction
+
+
+# --- villagers' questions 质询: the committee's queue --------------------------------
+
+
+def _answer_form(question_id: int, formdata=None) -> AnswerForm:
+    """One answer form per row, its field named after the question so ids stay unique;
+    the token is the page's own csrf_token input, checked app-wide before the view."""
+    return AnswerForm(prefix=f"q{question_id}", meta={"csrf": False}, formdata=formdata)
+
+
+def _queue_page(
+    village,
+    status: int = 200,
+    failed: NoticeQuestion | None = None,
+    form=None,
+    message: str | None = None,
+):
+    pagination = db.paginate(
+        questions.unanswered(village),
+        page=_page_arg(),
+        per_page=questions.PER_PAGE,
+        error_out=False,
+    )
+    rows = list(pagination.items)
+    blocks = {"unanswered-count": "unanswered_count"}
+    if failed is not None:
+        if failed not in rows:
+            rows.insert(0, failed)  # keep the row with the error in view
+        blocks[f"question-{failed.id}"] = "question"
+    forms = {q.id: _answer_form(q.id) for q in rows}
+    messages = {}
+    if failed is not None:
+        if form is not None:
+            forms[failed.id] = form
+        if message:
+            messages[failed.id] = message
+    return render(
+        "notices/manage_questions.html",
+        blocks=blocks,
+        status=status,
+        village=village,
+        pagination=pagination,
+        rows=rows,
+        question=failed,
+        answer_forms=forms,
+        messages=messages,
+        unanswered_total=pagination.total,
+    )
+
+
+@bp.get("/v/<village>/manage/notices/questions")
+@village_role(*READERS)
+def manage_questions(village):
+    """Unanswered questions, oldest first; each answered in place."""
+    return _queue_page(village)
+
+
+@bp.post("/v/<village>/manage/notices/questions/<int:question_id>/answer")
+@village_role(*EDITORS)
+def manage_answer(village, question_id: int):
+    question = questions.get_question(village, question_id)
+    if question is None:
+        abort(404)
+    form = _answer_form(question.id, request.form)
+    if not form.validate():
+        return _queue_page(village, 422, question, form)
+    write_transaction()
+    try:
+        answered = questions.answer(current_user, village, question.id, form.answer.data)
+        db.session.commit()
+    except services.NoticeError as error:
+        db.session.rollback()
+        if error.status == 404:
+            abort(404)
+        if error.field:
+            form.answer.errors = [*form.answer.errors, error.message]
+            return _queue_page(village, error.status, question, form)
+        return _queue_page(village, error.status, question, form, error.message)
+    if is_htmx() and not is_boosted():
+        response = render(
+            "notices/manage_questions.html",
+            blocks={f"question-{answered.id}": "question"},
+            village=village,
+            question=answered,
+            answer_forms={},
+            messages={},
+        )
+        return trigger(response, "questions-changed")
+    flash(_("已答复，答复已公开在公告下面。"), "success")
+    return redirect_after_post(url_for(".manage_questions", village=village.slug))
+
+
+@bp.errorhandler(413)
+def upload_too_large(error):
+    """A request over MAX_CONTENT_LENGTH is refused before it is read, with a clear word."""
+    return render_error(413, attachments.too_big(attachments.max_bytes()))

@@ -1,0 +1,568 @@
+"""Notice attachments 附件: checked by content, cleaned, stored under random names outside
+static/, served with safe headers; every refusal clear and leaving nothing behind."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+import sqlalchemy as sa
+from PIL import Image
+
+from portal.audit.models import ActionLog
+from portal.auth.models import RegistrationStatus, Role
+from portal.extensions import db
+from portal.notices import attachments, services
+from portal.notices.models import Notice, NoticeAttachment, NoticeCategory, NoticeState
+from tests.conftest import htmx_headers, login_as
+from tests.factories import UserFactory, VillageFactory, official, villager
+from tests.notices.conftest import make_notice
+
+MANAGE = "/v/hubin/manage/notices"
+
+
+@pytest.fixture
+def app_config(tmp_path):
+    return {"ATTACHMENT_DIR": str(tmp_path / "attachments")}
+
+
+@pytest.fixture
+def store(app):
+    return attachments.attachment_dir()
+
+
+def stored_files(store) -> list[str]:
+    return sorted(p.name for p in store.iterdir()) if store.exists() else []
+
+
+def count(model) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(model))
+
+
+def image_bytes(fmt="PNG", size=(40, 30), mode="RGB", exif=None, color=(200, 30, 30)) -> bytes:
+    image = Image.new(mode, size, color if mode != "1" else 1)
+    out = io.BytesIO()
+    kwargs = {"exif": exif} if exif is not None else {}
+    image.save(out, format=fmt, **kwargs)
+    return out.getvalue()
+
+
+def exif_with_gps_and_rotation() -> bytes:
+    exif = Image.Exif()
+    exif[0x0112] = 6  # Orientation: the camera was turned; display rotated 90°
+    exif[0x010F] = "PhoneMaker"  # Make
+    exif[0x8825] = {1: "N", 2: (31.0, 30.0, 0.0), 3: "E", 4: (121.0, 28.0, 0.0)}  # GPS
+    return exif.tobytes()
+
+
+PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+
+
+def upload(data: bytes, name: str, content_type: str = "application/octet-stream"):
+    return (io.BytesIO(data), name, content_type)
+
+
+def new_notice_data(*files, **extra) -> dict:
+    data = {"category": "affairs", "title": "村道修缮完工", "body": "见附图。", **extra}
+    if files:
+        data["attachments"] = list(files)
+    return data
+
+
+# --- checking an upload, without a request --------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("head", "found"),
+    [
+        (b"\xff\xd8\xff\xe0\x00\x10JFIF", "JPEG"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00", "PNG"),
+        (b"GIF89a\x01\x00", "GIF"),
+        (b"GIF87a\x01\x00", "GIF"),
+        (b"RIFF\x00\x00\x00\x00WEBPVP8 ", "WEBP"),
+        (b"%PDF-1.7\n", "PDF"),
+        (b"<html><script>", None),
+        (b"MZ\x90\x00", None),
+        (b"PK\x03\x04", None),
+        (b"<svg xmlns=", None),
+        (b"", None),
+    ],
+)
+def test_sniff_reads_the_first_bytes(head, found):
+    assert attachments.sniff(head) == found
+
+
+@pytest.mark.parametrize(
+    ("name", "cleaned"),
+    [
+        ("../../etc/passwd", "passwd"),
+        ("..\\..\\windows\\system32\\config.png", "config.png"),
+        ("/var/www/static/evil.png", "evil.png"),
+        ("村道\x00照片\x1b.jpg", "村道照片.jpg"),
+        ("  .hidden.png  ", "hidden.png"),
+        ("a\u202egnp.exe", "agnp.exe"),  # a right-to-left override would disguise the name
+        ("line\nbreak.pdf", "line break.pdf"),
+        ("..", "附件"),
+        ("", "附件"),
+        (None, "附件"),
+    ],
+)
+def test_clean_name_keeps_only_a_harmless_last_part(app, name, cleaned):
+    with app.test_request_context():
+        assert attachments.clean_name(name) == cleaned
+
+
+def test_clean_name_cuts_long_names_but_keeps_the_extension(app):
+    with app.test_request_context():
+        cleaned = attachments.clean_name("长" * 300 + ".pdf")
+    assert len(cleaned) == attachments.NAME_MAX and cleaned.endswith(".pdf")
+
+
+def test_images_are_reencoded_upright_small_and_without_metadata(app):
+    big = image_bytes("JPEG", size=(4000, 1000), exif=exif_with_gps_and_rotation())
+    assert b"PhoneMaker" in big
+    with app.test_request_context():
+        prepared = attachments.prepare(big, "IMG_0001.JPG")
+    assert prepared.content_type == "image/jpeg" and prepared.name == "IMG_0001.jpg"
+    # Turned upright by its orientation, then scaled to at most 2000 px a side.
+    assert (prepared.width, prepared.height) == (500, 2000)
+    with Image.open(io.BytesIO(prepared.data)) as stored:
+        assert stored.format == "JPEG" and stored.size == (500, 2000)
+        assert not stored.getexif()
+        assert "exif" not in stored.info and "icc_profile" not in stored.info
+    assert b"PhoneMaker" not in prepared.data and b"Exif" not in prepared.data
+
+
+def test_png_with_text_chunks_and_transparency_stays_png_without_them(app):
+    from PIL import PngImagePlugin
+
+    info = PngImagePlugin.PngInfo()
+    info.add_text("Author", "secret-author")
+    image = Image.new("RGBA", (30, 30), (0, 0, 0, 0))
+    out = io.BytesIO()
+    image.save(out, format="PNG", pnginfo=info)
+    with app.test_request_context():
+        prepared = attachments.prepare(out.getvalue(), "logo.png")
+    assert prepared.content_type == "image/png"
+    assert b"secret-author" not in prepared.data
+    with Image.open(io.BytesIO(prepared.data)) as stored:
+        assert stored.mode == "RGBA" and not stored.text
+
+
+def test_webp_and_gif_are_accepted_and_stored_as_jpeg_or_png(app):
+    with app.test_request_context():
+        webp = attachments.prepare(image_bytes("WEBP"), "photo.webp")
+        gif = attachments.prepare(image_bytes("GIF", mode="P"), "chart.gif")
+    assert webp.content_type == "image/jpeg" and webp.name == "photo.jpg"
+    assert gif.content_type == "image/png" and gif.name == "chart.png"
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"<html><script>alert(1)</script></html>", "只能上传图片（JPG、PNG）或 PDF 文件"),
+        (b"MZ\x90\x00" + b"\x00" * 100, "只能上传图片（JPG、PNG）或 PDF 文件"),
+        (b"<svg xmlns='http://www.w3.org/2000/svg' onload='alert(1)'/>", "只能上传图片"),
+        (b"", "上传的文件是空的"),
+        (image_bytes("PNG")[:40], "这张图片打不开"),
+        (b"\x89PNG\r\n\x1a\n" + b"<script>evil()</script>" * 10, "这张图片打不开"),
+        (b"%PDF-1.4\n<html>not finished", "这个 PDF 文件不完整"),
+    ],
+)
+def test_disguised_and_broken_files_are_refused(app, data, message):
+    with app.test_request_context(), pytest.raises(attachments.AttachmentError) as refused:
+        attachments.prepare(data, "photo.jpg")
+    assert message in refused.value.message
+
+
+def test_a_decompression_bomb_is_refused_before_it_is_decoded(app):
+    bomb = image_bytes("PNG", size=(12_000, 12_000), mode="1")  # 144 Mpx in a few KB
+    assert len(bomb) < 100_000
+    with app.test_request_context(), pytest.raises(attachments.AttachmentError) as refused:
+        attachments.prepare(bomb, "bomb.png")
+    assert "像素太多" in refused.value.message
+
+
+def test_a_pdf_is_kept_byte_for_byte(app):
+    with app.test_request_context():
+        prepared = attachments.prepare(PDF, "2026年财务.PDF")
+    assert prepared.data == PDF and prepared.content_type == "application/pdf"
+    assert prepared.name == "2026年财务.pdf"
+
+
+# --- uploading with the notice form ----------------------------------------------------
+
+
+def test_create_a_draft_with_an_image_and_a_pdf(client, committee, store):
+    login_as(client, committee)
+    response = client.post(
+        f"{MANAGE}/new",
+        data=new_notice_data(
+            upload(image_bytes("JPEG", size=(3000, 2000)), "../../村道.jpg", "image/jpeg"),
+            upload(PDF, "验收单.pdf", "application/pdf"),
+        ),
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 303
+    notice = db.session.scalar(sa.select(Notice))
+    rows = db.session.scalars(sa.select(NoticeAttachment).order_by(NoticeAttachment.id)).all()
+    assert [(r.kind.value, r.original_name) for r in rows] == [
+        ("image", "村道.jpg"),
+        ("pdf", "验收单.pdf"),
+    ]
+    image = rows[0]
+    assert (image.width, image.height) == (2000, 1333)
+    assert image.village_id == notice.village_id and image.created_by_id == committee.id
+    files = stored_files(store)
+    assert sorted(r.stored_name for r in rows) == files
+    for name in files:
+        assert re.fullmatch(r"[0-9a-f]{32}\.(jpg|pdf)", name)
+        assert "村道" not in name
+    assert (store / image.stored_name).stat().st_size == image.size_bytes
+    actions = db.session.scalars(sa.select(ActionLog.action).order_by(ActionLog.id)).all()
+    assert actions == ["notice.create", "notice.attach", "notice.attach"]
+
+
+def test_the_form_and_the_draft_page_upload_as_multipart_without_javascript(
+    client, committee, draft
+):
+    login_as(client, committee)
+    for url in (f"{MANAGE}/new", f"{MANAGE}/{draft.id}/edit", f"{MANAGE}/{draft.id}"):
+        page = client.get(url).text
+        assert 'enctype="multipart/form-data"' in page, url
+        assert 'type="file"' in page and "multiple" in page, url
+
+
+@pytest.mark.parametrize(
+    ("data", "name", "declared"),
+    [
+        (b"<html><body><script>alert('x')</script></body></html>", "photo.jpg", "image/jpeg"),
+        (b"<?php system($_GET['c']); ?>", "shell.png", "image/png"),
+        (b"MZ\x90\x00" + b"\x00" * 64, "report.pdf", "application/pdf"),
+    ],
+)
+def test_a_disguised_upload_is_refused_and_nothing_is_written(
+    client, committee, store, data, name, declared
+):
+    login_as(client, committee)
+    for headers in (None, htmx_headers()):
+        response = client.post(
+            f"{MANAGE}/new",
+            data=new_notice_data(upload(data, name, declared)),
+            content_type="multipart/form-data",
+            headers=headers,
+        )
+        assert response.status_code == 422
+        assert "只能上传图片（JPG、PNG）或 PDF 文件" in response.text
+        assert 'aria-invalid="true"' in response.text
+    assert count(Notice) == 0 and count(NoticeAttachment) == 0 and count(ActionLog) == 0
+    assert stored_files(store) == []
+
+
+def test_a_good_file_then_a_bad_one_writes_neither(client, committee, store):
+    login_as(client, committee)
+    response = client.post(
+        f"{MANAGE}/new",
+        data=new_notice_data(
+            upload(image_bytes(), "ok.png", "image/png"),
+            upload(b"<html></html>", "bad.png", "image/png"),
+        ),
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 422
+    assert count(Notice) == 0 and count(NoticeAttachment) == 0
+    assert stored_files(store) == []
+
+
+def test_a_request_over_the_limit_is_refused_early_with_a_clear_message(client, committee, store):
+    login_as(client, committee)
+    huge = b"\xff\xd8\xff" + b"\x00" * (20 * 1024 * 1024)
+    for headers in (None, htmx_headers()):
+        response = client.post(
+            f"{MANAGE}/new",
+            data=new_notice_data(upload(huge, "big.jpg", "image/jpeg")),
+            content_type="multipart/form-data",
+            headers=headers,
+        )
+        assert response.status_code == 413
+        assert "文件太大：每个附件不能超过 5 MB" in response.text
+    assert count(Notice) == 0 and stored_files(store) == []
+
+
+def test_a_file_over_the_attachment_cap_but_under_the_request_limit(client, committee, store):
+    login_as(client, committee)
+    big = image_bytes() + b"\x00" * (6 * 1024 * 1024)
+    response = client.post(
+        f"{MANAGE}/new",
+        data=new_notice_data(upload(big, "big.png", "image/png")),
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 413
+    assert "每个附件不能超过 5 MB" in response.text and 'name="title"' in response.text
+    assert count(Notice) == 0 and stored_files(store) == []
+
+
+def test_a_failed_transaction_leaves_no_file(client, committee, store, monkeypatch):
+    login_as(client, committee)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(attachments, "record_action", broken)
+    with pytest.raises(RuntimeError):
+        client.post(
+            f"{MANAGE}/new",
+            data=new_notice_data(upload(image_bytes(), "ok.png", "image/png")),
+            content_type="multipart/form-data",
+        )
+    db.session.rollback()
+    assert count(Notice) == 0 and count(NoticeAttachment) == 0
+    assert stored_files(store) == []
+
+
+# --- a draft's attachments on its console page -------------------------------------
+
+
+def attach(client, notice_id: int, *files, headers=None):
+    return client.post(
+        f"{MANAGE}/{notice_id}/attachments",
+        data={"attachments": list(files)},
+        content_type="multipart/form-data",
+        headers=headers,
+    )
+
+
+def test_add_and_remove_attachments_of_a_draft(client, committee, draft, store):
+    login_as(client, committee)
+    response = attach(client, draft.id, upload(image_bytes(), "公示栏.png", "image/png"))
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith(f"{MANAGE}/{draft.id}#attachments")
+    row = db.session.scalar(sa.select(NoticeAttachment))
+    row_id, row_file = row.id, row.stored_name
+    page = client.get(f"{MANAGE}/{draft.id}").text
+    assert "公示栏.png" in page and f"attachments/{row.id}/delete" in page
+    htmx = attach(client, draft.id, upload(PDF, "b.pdf", "application/pdf"), headers=htmx_headers())
+    assert htmx.status_code == 200 and htmx.headers["HX-Redirect"].endswith("#attachments")
+    assert len(stored_files(store)) == 2
+
+    removed = client.post(f"{MANAGE}/{draft.id}/attachments/{row_id}/delete")
+    assert removed.status_code == 303
+    assert count(NoticeAttachment) == 1
+    assert row_file not in stored_files(store) and len(stored_files(store)) == 1
+    actions = db.session.scalars(sa.select(ActionLog.action).order_by(ActionLog.id)).all()
+    assert actions[-3:] == ["notice.attach", "notice.attach", "notice.detach"]
+
+
+def test_adding_nothing_or_too_many_is_refused(client, committee, draft, store):
+    login_as(client, committee)
+    empty = attach(client, draft.id, upload(b"", "", "application/octet-stream"))
+    assert empty.status_code == 422 and "请先选择要上传的图片或 PDF 文件" in empty.text
+    files = [upload(image_bytes(), f"{i}.png", "image/png") for i in range(10)]
+    assert attach(client, draft.id, *files).status_code == 303
+    eleventh = attach(client, draft.id, upload(image_bytes(), "11.png", "image/png"))
+    assert eleventh.status_code == 422 and "一条公告最多 10 个附件" in eleventh.text
+    assert count(NoticeAttachment) == 10 and len(stored_files(store)) == 10
+
+
+def test_a_published_notice_takes_no_attachment_and_loses_none(client, committee, village, store):
+    login_as(client, committee)
+    draft = make_notice(committee, village, publish=False)
+    attach(client, draft.id, upload(image_bytes(), "a.png", "image/png"))
+    row = db.session.scalar(sa.select(NoticeAttachment))
+    services.publish(committee, draft)
+    db.session.commit()
+    for headers in (None, htmx_headers()):
+        added = attach(
+            client, draft.id, upload(image_bytes(), "b.png", "image/png"), headers=headers
+        )
+        assert added.status_code == 409
+        assert "已发布的公告不能修改；如有错误，请发布更正公告。" in added.text
+        removed = client.post(f"{MANAGE}/{draft.id}/attachments/{row.id}/delete", headers=headers)
+        assert removed.status_code == 409 and "更正" in removed.text
+    assert count(NoticeAttachment) == 1 and stored_files(store) == [row.stored_name]
+    page = client.get(f"{MANAGE}/{draft.id}").text
+    assert f"attachments/{row.id}/delete" not in page and 'type="file"' not in page
+
+
+def test_another_notices_or_villages_attachment_is_404(client, committee, village, draft):
+    login_as(client, committee)
+    other_draft = make_notice(committee, village, publish=False, title="另一条")
+    attach(client, other_draft.id, upload(image_bytes(), "a.png", "image/png"))
+    row = db.session.scalar(sa.select(NoticeAttachment))
+    assert client.post(f"{MANAGE}/{draft.id}/attachments/{row.id}/delete").status_code == 404
+    assert client.get(f"/v/hubin/notices/{draft.id}/attachments/{row.id}").status_code == 404
+    other = VillageFactory(slug="other")
+    assert client.get(f"/v/other/notices/{other_draft.id}/attachments/{row.id}").status_code == 404
+    assert other.id != village.id
+    assert count(NoticeAttachment) == 1
+
+
+@pytest.mark.parametrize("who", ["supervisor", "villager", "foreign_committee"])
+def test_only_the_villages_committee_uploads_or_removes(
+    client, village, committee, draft, store, who
+):
+    login_as(client, committee)
+    attach(client, draft.id, upload(image_bytes(), "a.png", "image/png"))
+    row = db.session.scalar(sa.select(NoticeAttachment))
+    user = {
+        "supervisor": lambda: official(Role.SUPERVISOR, village=village),
+        "villager": lambda: villager(village),
+        "foreign_committee": lambda: official(Role.COMMITTEE, village=VillageFactory()),
+    }[who]()
+    login_as(client, user)
+    assert attach(client, draft.id, upload(image_bytes(), "b.png", "image/png")).status_code == 403
+    assert client.post(f"{MANAGE}/{draft.id}/attachments/{row.id}/delete").status_code == 403
+    assert count(NoticeAttachment) == 1 and len(stored_files(store)) == 1
+
+
+# --- serving -----------------------------------------------------------------------
+
+
+@pytest.fixture
+def with_files(client, committee, village):
+    """A published notice with an image and a PDF; the client logged out."""
+    login_as(client, committee)
+    client.post(
+        f"{MANAGE}/new",
+        data=new_notice_data(
+            upload(image_bytes("PNG", size=(800, 600)), "村道照片.png", "image/png"),
+            upload(PDF, "验收单 2026.pdf", "application/pdf"),
+        ),
+        content_type="multipart/form-data",
+    )
+    notice = db.session.scalar(sa.select(Notice))
+    client.post(f"{MANAGE}/{notice.id}/publish")
+    client.post("/logout")
+    image, pdf = db.session.scalars(sa.select(NoticeAttachment).order_by(NoticeAttachment.id))
+    return notice, image, pdf
+
+
+def test_the_notice_page_shows_images_and_offers_pdfs(client, with_files):
+    notice, image, pdf = with_files
+    page = client.get(f"/v/hubin/notices/{notice.id}").text
+    src = f"/v/hubin/notices/{notice.id}/attachments/{image.id}"
+    tag = re.search(r"<img [^>]*>", page).group(0)
+    for attribute in (
+        f'src="{src}"',
+        'width="800"',
+        'height="600"',
+        'alt="村道照片.png"',
+        'loading="lazy"',
+    ):
+        assert attribute in tag, attribute
+    pdf_link = re.search(rf'<a href="[^"]*/attachments/{pdf.id}"[^>]*>', page).group(0)
+    assert "download" in pdf_link and 'hx-boost="false"' in pdf_link
+
+
+def test_an_image_is_served_inline_with_safe_headers(client, with_files):
+    notice, image, _pdf = with_files
+    response = client.get(f"/v/hubin/notices/{notice.id}/attachments/{image.id}")
+    assert response.status_code == 200
+    assert response.mimetype == "image/png"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    csp = response.headers["Content-Security-Policy"]
+    assert "default-src 'none'" in csp and "sandbox" in csp
+    disposition = response.headers["Content-Disposition"]
+    assert disposition.startswith("inline")
+    assert "filename*=UTF-8''%E6%9D%91%E9%81%93%E7%85%A7%E7%89%87.png" in disposition
+    assert "public" in response.headers["Cache-Control"]
+    assert "max-age=604800" in response.headers["Cache-Control"]
+    assert response.headers.get("ETag")
+    with Image.open(io.BytesIO(response.data)) as served:
+        assert served.size == (800, 600)
+    again = client.get(
+        f"/v/hubin/notices/{notice.id}/attachments/{image.id}",
+        headers={"If-None-Match": response.headers["ETag"]},
+    )
+    assert again.status_code == 304
+
+
+def test_a_pdf_is_served_as_a_download_never_inline(client, with_files):
+    notice, _image, pdf = with_files
+    response = client.get(f"/v/hubin/notices/{notice.id}/attachments/{pdf.id}")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    assert response.data == PDF
+    disposition = response.headers["Content-Disposition"]
+    assert disposition.startswith("attachment")
+    assert "filename*=UTF-8''" in disposition and "\n" not in disposition
+    assert "sandbox" in response.headers["Content-Security-Policy"]
+
+
+def test_a_drafts_attachments_are_for_the_committee_and_supervisors(
+    client, committee, village, draft
+):
+    login_as(client, committee)
+    attach(client, draft.id, upload(image_bytes(), "a.png", "image/png"))
+    row = db.session.scalar(sa.select(NoticeAttachment))
+    url = f"/v/hubin/notices/{draft.id}/attachments/{row.id}"
+    assert client.get(url).status_code == 200
+    assert client.get(url).headers["Cache-Control"] == "no-store"
+    login_as(client, official(Role.SUPERVISOR, village=village))
+    assert client.get(url).status_code == 200
+    for user in (
+        villager(village),
+        official(Role.COMMITTEE, village=VillageFactory()),
+        UserFactory(village=village, status=RegistrationStatus.PENDING),
+    ):
+        login_as(client, user)
+        assert client.get(url).status_code == 404
+    client.post("/logout")
+    assert client.get(url).status_code == 404
+
+
+def test_a_missing_file_is_404_not_500(client, with_files, store):
+    notice, image, _pdf = with_files
+    (store / image.stored_name).unlink()
+    assert client.get(f"/v/hubin/notices/{notice.id}/attachments/{image.id}").status_code == 404
+
+
+# --- corrections ---------------------------------------------------------------------
+
+
+def test_a_correction_carries_its_own_attachments(client, committee, notice, store):
+    login_as(client, committee)
+    response = client.post(
+        f"{MANAGE}/{notice.id}/correct",
+        data=new_notice_data(
+            upload(image_bytes(), "更正后的图.png", "image/png"), title="更正：村道"
+        ),
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 303
+    correction = db.session.scalar(sa.select(Notice).where(Notice.corrects_id == notice.id))
+    assert correction.state == NoticeState.PUBLISHED
+    row = db.session.scalar(sa.select(NoticeAttachment))
+    assert row.notice_id == correction.id
+    assert "更正后的图.png" in client.get(f"/v/hubin/notices/{correction.id}").text
+    bad = client.post(
+        f"{MANAGE}/{notice.id}/correct",
+        data=new_notice_data(upload(b"<html>", "x.png", "image/png"), title="更正二"),
+        content_type="multipart/form-data",
+    )
+    assert bad.status_code == 422 and "只能上传图片" in bad.text
+    assert count(Notice) == 2 and len(stored_files(store)) == 1
+
+
+def test_a_correction_of_an_assembly_decision_keeps_its_category(client, committee, village):
+    decision = services.post_assembly_decision(village, "村民会议决定", "通过。", actor=committee)
+    db.session.commit()
+    login_as(client, committee)
+    form = client.get(f"{MANAGE}/{decision.id}/correct").text
+    assert re.search(
+        r'<option[^>]*selected[^>]*value="decision"|<option[^>]*value="decision"[^>]*selected', form
+    )
+    response = client.post(
+        f"{MANAGE}/{decision.id}/correct",
+        data={"category": "decision", "title": "更正：村民会议决定", "body": "更正后的票数。"},
+    )
+    assert response.status_code == 303
+    correction = db.session.scalar(sa.select(Notice).where(Notice.corrects_id == decision.id))
+    assert correction.category == NoticeCategory.DECISION
+    # Other notices' corrections and new notices still cannot pick 会议决定.
+    other = make_notice(committee, village)
+    refused = client.post(
+        f"{MANAGE}/{other.id}/correct",
+        data={"category": "decision", "title": "更正", "body": "x"},
+    )
+    assert refused.status_code == 422 and "请选择公开的类别。" in refused.text
