@@ -14,6 +14,7 @@ from portal.htmx import is_boosted, is_htmx, redirect_after_post, render, trigge
 from portal.manage import services
 from portal.manage.blueprint import EDITORS, READERS, bp, page_arg
 from portal.manage.forms import MatchForm, RefuseForm
+from portal.notices import schedule
 from portal.villages.services import clamp_page
 
 PER_PAGE = 20
@@ -23,7 +24,12 @@ _UNSET = object()
 @bp.get("/")
 @village_role(*READERS)
 def index(village):
-    return render("manage/index.html", village=village, counts=services.console_counts(village))
+    return render(
+        "manage/index.html",
+        village=village,
+        counts=services.console_counts(village),
+        overdue_disclosures=schedule.overdue_count(village),
+    )
 
 
 # --- verification queue -----------------------------------------------------------
