@@ -351,14 +351,18 @@ def _comments(version: RuleVersion):
     return pagination, by_article
 
 
-def _roll_search(version: RuleVersion, q: str) -> tuple[list[Resident], dict[int, Ballot]]:
-    """Residents on the roll matching `q`, their households and ballots: three statements."""
+def _roll_search(version: RuleVersion, q: str) -> tuple[list[Resident], dict[int, Ballot], list]:
+    """Residents on the roll matching `q`, their households and ballots: three statements.
+
+    The households are returned so the page holds them: while it does, the session's
+    identity map answers resident.household without a statement per row.
+    """
     residents = services.find_roll_residents(version, q) if q else []
     ballots: dict[int, Ballot] = {}
+    households: list[Household] = []
     if residents:
         ids = [r.id for r in residents]
-        # Loaded into the session, so resident.household costs no statement per row.
-        db.session.scalars(
+        households = db.session.scalars(
             sa.select(Household).where(Household.id.in_({r.household_id for r in residents}))
         ).all()
         ballots = {
@@ -369,7 +373,7 @@ def _roll_search(version: RuleVersion, q: str) -> tuple[list[Resident], dict[int
                 )
             )
         }
-    return residents, ballots
+    return residents, ballots, households
 
 
 def _edit_form(**kwargs) -> ArticleForm:
@@ -459,13 +463,16 @@ def _version_context(
         if q is None:
             q = clean_query(request.args.get("q"))
         now = clock.now()
-        residents, ballots = _roll_search(version, q) if state == VersionState.VOTING else ([], {})
+        residents, ballots, households = (
+            _roll_search(version, q) if state == VersionState.VOTING else ([], {}, [])
+        )
         context.update(
             turnout=services.turnout(version),
             tally=services.tally(version),
             q=q,
             residents=residents,
             ballots=ballots,
+            households=households,
             ballot_message=ballot_message,
             ballot_done=ballot_done,
             can_enter_ballots=state == VersionState.VOTING,
@@ -630,8 +637,10 @@ def open_consultation(village, document_id: int, number: int):
         db.session.commit()
     except RuleError as error:
         db.session.rollback()
-        form.form_errors.append(error.message)
-        return _version_page(village, found, 422, consultation_form=form)
+        if found.state == VersionState.DRAFT:
+            form.form_errors.append(error.message)
+            return _version_page(village, found, 422, consultation_form=form)
+        return _version_page(village, found, 422, message=error.message)
     flash(_("已开始征求意见：村民可以在村规民约页面逐条提意见了。"), "success")
     return redirect_after_post(_version_url(village, found))
 
@@ -649,7 +658,7 @@ def hide_comment(village, document_id: int, number: int, comment_id: int):
             found,
             422,
             comment=comment,
-            hide_errors={comment.id: " ".join(form.reason.errors)},
+            hide_errors={comment.id: " ".join(str(e) for e in form.reason.errors)},
             hide_values={comment.id: reason},
         )
     write_transaction()
@@ -664,6 +673,7 @@ def hide_comment(village, document_id: int, number: int, comment_id: int):
             found,
             422,
             comment=_comment_or_404(found, comment_id),
+            message=error.message,
             hide_errors={comment_id: error.message},
             hide_values={comment_id: reason},
         )
@@ -695,8 +705,10 @@ def announce_vote(village, document_id: int, number: int):
         db.session.commit()
     except RuleError as error:
         db.session.rollback()
-        form.form_errors.append(error.message)
-        return _version_page(village, found, 422, announce_form=form)
+        if found.state == VersionState.CONSULTATION and not found.vote_announced:
+            form.form_errors.append(error.message)
+            return _version_page(village, found, 422, announce_form=form)
+        return _version_page(village, found, 422, message=error.message)
     flash(_("表决已公告，村规民约页面和村首页都会显示。"), "success")
     return redirect_after_post(_version_url(village, found))
 
@@ -718,6 +730,8 @@ def paper_ballot(village, document_id: int, number: int):
     q = clean_query(request.form.get("q"))
 
     def refused(message: str):
+        if found.state != VersionState.VOTING:
+            return _version_page(village, found, 422, message=message)
         return _version_page(village, found, 422, ballot_message=message, q=q)
 
     if not form.validate():
