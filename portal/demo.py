@@ -147,6 +147,7 @@ def seed_demo() -> SeedReport:
             _add_queue_and_codes(villages[DEMO_VILLAGE], report)
         _ensure_rules(villages[DEMO_VILLAGE], report)
         _ensure_notices(villages[DEMO_VILLAGE])
+        _ensure_notice_questions(villages[DEMO_VILLAGE])
         db.session.commit()
     except BaseException:
         db.session.rollback()
@@ -863,3 +864,70 @@ def _ensure_notices(village: Village) -> None:
         0,
         draft=True,
     )
+
+
+# --- 村民质询 questions on notices ------------------------------------------------
+
+
+def _ensure_notice_questions(village: Village) -> None:
+    """A villager's question 质询 on the quarterly financial disclosure with the
+    committee's public answer, and one question on the meeting announcement still
+    waiting in the console's queue. Built directly, like the notices."""
+    from portal.notices.models import Notice, NoticeCategory, NoticeQuestion, NoticeState
+
+    if db.session.scalar(
+        sa.select(NoticeQuestion.id).where(NoticeQuestion.village_id == village.id).limit(1)
+    ):
+        return
+    users = {
+        u.phone: u
+        for u in db.session.scalars(
+            sa.select(User).where(
+                User.phone.in_([COMMITTEE_PHONE, VILLAGER_PHONES[1], VILLAGER_PHONES[3]])
+            )
+        )
+    }
+
+    def latest(category):
+        return db.session.scalar(
+            sa.select(Notice)
+            .where(
+                Notice.village_id == village.id,
+                Notice.category == category,
+                Notice.state == NoticeState.PUBLISHED,
+            )
+            .order_by(Notice.published_at.desc())
+            .limit(1)
+        )
+
+    now = clock.now().replace(microsecond=0)
+    finance = latest(NoticeCategory.FINANCE)
+    meeting = latest(NoticeCategory.ANNOUNCEMENT)
+    if finance is not None:
+        since = now - finance.published_at
+        db.session.add(
+            NoticeQuestion(
+                notice_id=finance.id,
+                village_id=village.id,
+                asked_by_id=users[VILLAGER_PHONES[1]].id,
+                body="鱼塘承包费只有 18,000 元，比去年同期少了一半，是怎么回事？",
+                created_at=finance.published_at + since * 0.3,
+                answer=(
+                    "鱼塘承包合同今年到期后重新公开竞价，新合同从 7 月起算，本季度只收了"
+                    "半年的承包费 18,000 元；另外半年的 18,000 元按合同在年底前缴清，"
+                    "届时在第四季度财务公开中列出。合同在村委会存档，欢迎村民来查看。"
+                ),
+                answered_by_id=users[COMMITTEE_PHONE].id,
+                answered_at=finance.published_at + since * 0.6,
+            )
+        )
+    if meeting is not None:
+        db.session.add(
+            NoticeQuestion(
+                notice_id=meeting.id,
+                village_id=village.id,
+                asked_by_id=users[VILLAGER_PHONES[3]].id,
+                body="不是村民代表的村民可以去旁听吗？",
+                created_at=meeting.published_at + (now - meeting.published_at) * 0.5,
+            )
+        )

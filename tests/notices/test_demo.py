@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from portal.extensions import db
-from portal.notices.models import Notice, NoticeCategory, NoticeState
+from portal.notices.models import Notice, NoticeCategory, NoticeQuestion, NoticeState
 
 
 def test_demo_has_notices_in_every_category_once(runner, client):
@@ -23,3 +23,20 @@ def test_demo_has_notices_in_every_category_once(runner, client):
     page = client.get("/v/hubin/notices")
     assert page.status_code == 200 and finance.title in page.text
     assert "关于召开村民代表会议的通知" in client.get("/v/hubin/").text
+
+
+def test_demo_has_a_question_answered_in_public_and_one_waiting(runner, client):
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    asked = db.session.scalars(sa.select(NoticeQuestion).order_by(NoticeQuestion.id)).all()
+    answered = [q for q in asked if q.answered_at is not None]
+    waiting = [q for q in asked if q.answered_at is None]
+    assert len(answered) == 1 and len(waiting) == 1
+    question = answered[0]
+    assert question.notice.category == NoticeCategory.FINANCE
+    assert question.notice.state == NoticeState.PUBLISHED
+    assert question.created_at <= question.answered_at
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    assert db.session.scalar(sa.select(sa.func.count(NoticeQuestion.id))) == 2
+    page = client.get(f"/v/hubin/notices/{question.notice_id}").text
+    assert question.body in page and "村委会答复" in page
+    assert question.asked_by.name not in page and question.asked_by.phone not in page
