@@ -480,7 +480,7 @@ def test_hide_a_comment_with_a_reason(as_clerk, commented, htmx):
         text = partial(response)
         assert response.status_code == 200
         assert text.strip().startswith(
-            f'<li class="comment comment-hidden" id="comment-{comment.id}"'
+            f'<li class="comment comment-is-hidden" id="comment-{comment.id}"'
         )
         assert "含有他人电话号码" in text and "已隐藏" in text
     else:
