@@ -30,6 +30,7 @@ from portal.notices.models import (
     NoticeRead,
     NoticeState,
 )
+from portal.search.services import index_notice
 from portal.villages.models import Village
 
 PER_PAGE = 20
@@ -182,6 +183,7 @@ def publish(actor: User, notice: Notice, now: datetime | None = None) -> Notice:
     if notice.state != NoticeState.DRAFT:
         raise NoticeError(_("已归档的公告不能再发布；如需重新公开，请发布一条新公告。"))
     _publish(notice, actor, _now(now))
+    index_notice(notice)
     record_action(
         actor,
         Role.COMMITTEE,
@@ -213,6 +215,7 @@ def archive(actor: User, notice: Notice, now: datetime | None = None) -> Notice:
     notice.archived_at = now
     notice.pinned = False
     notice.updated_at = now
+    index_notice(notice)
     record_action(
         actor,
         Role.COMMITTEE,
@@ -277,6 +280,7 @@ def publish_correction(
     )
     _publish(correction, actor, now)
     db.session.add(correction)
+    index_notice(correction)
     if original.pinned:
         original.pinned = False
         original.updated_at = now
@@ -318,6 +322,7 @@ def post_assembly_decision(
     )
     _publish(notice, actor, now)
     db.session.add(notice)
+    index_notice(notice)
     record_action(
         actor,
         Role.COMMITTEE,

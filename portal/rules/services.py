@@ -48,6 +48,7 @@ from portal.rules.models import (
     VoteEligibility,
     VoteResult,
 )
+from portal.search.services import index_rule_document
 from portal.villages.models import Household, QuorumMode, Resident, Village
 
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
@@ -427,6 +428,7 @@ def open_consultation(
     version.consultation_opened_at = now
     version.consultation_ends_at = ends_at
     version.updated_at = now
+    index_rule_document(version.document)
     record_action(
         actor,
         Role.COMMITTEE,
@@ -992,6 +994,7 @@ def close_vote(actor: User, version: RuleVersion, now: datetime | None = None) -
             "passed": passed,
         },
     )
+    index_rule_document(version.document)
     post_decision_notice(actor, result, now)
     return result
 
