@@ -149,6 +149,7 @@ def seed_demo() -> SeedReport:
         _ensure_rules(villages[DEMO_VILLAGE], report)
         _ensure_notices(villages[DEMO_VILLAGE])
         _ensure_notice_questions(villages[DEMO_VILLAGE])
+        _ensure_disclosure_schedule(villages[DEMO_VILLAGE])
         reindex_village(villages[DEMO_VILLAGE])
         db.session.commit()
     except BaseException:
@@ -795,7 +796,7 @@ def _ensure_notices(village: Village) -> None:
 
 本季度结余 47,350.00 元。对以上账目有疑问的，请在公示期内向村务监督委员会反映。
 """,
-        20,
+        _days_since_last_quarters_report(today),
     )
     add(
         NoticeCategory.PARTY,
@@ -866,6 +867,48 @@ def _ensure_notices(village: Village) -> None:
         0,
         draft=True,
     )
+
+
+# --- 公开目录 the disclosure schedule ------------------------------------------------
+
+
+def _days_since_last_quarters_report(today) -> int:
+    """How long ago the last quarter's financial report went up: five days after the
+    quarter ended (today, early in a quarter), inside the schedule's ten days of grace."""
+    from portal.notices.models import DisclosureCadence
+    from portal.notices.schedule import period_containing
+
+    quarter = period_containing(DisclosureCadence.QUARTERLY, today)
+    return max(0, (today - quarter.start).days - 5)
+
+
+def _ensure_disclosure_schedule(village: Village) -> None:
+    """湖滨村's schedule: the standard one, set up at the start of the last quarter, and the
+    monthly 主题党日 the Party branch added with it. The last quarter's financial report
+    went up within its grace days, and the village affairs and Party notices pay what
+    those items owe so far; the monthly Party day has had one Party notice in all, so the
+    console shows it overdue. Built directly, like the notices, without action-log rows.
+    """
+    from portal.notices.models import DisclosureCadence, DisclosureItem, NoticeCategory
+    from portal.notices.schedule import local_midnight, period_containing, standard_items
+
+    if db.session.scalar(
+        sa.select(DisclosureItem.id).where(DisclosureItem.village_id == village.id).limit(1)
+    ):
+        return
+    last_quarter = period_containing(DisclosureCadence.QUARTERLY, clock.today_local()).preceding()
+    created = local_midnight(last_quarter.start) + timedelta(days=3, hours=9)
+    specs = [
+        *standard_items(),
+        {
+            "title": "主题党日",
+            "category": NoticeCategory.PARTY,
+            "cadence": DisclosureCadence.MONTHLY,
+            "grace_days": 5,
+        },
+    ]
+    for spec in specs:
+        db.session.add(DisclosureItem(village_id=village.id, created_at=created, **spec))
 
 
 # --- 村民质询 questions on notices ------------------------------------------------

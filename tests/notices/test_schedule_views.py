@@ -11,11 +11,13 @@ import sqlalchemy as sa
 
 from portal import clock
 from portal.audit.models import ActionLog
-from portal.auth.models import Role
+from portal.auth.models import Role, User
+from portal.demo import COMMITTEE_PHONE, DEMO_VILLAGE
 from portal.extensions import db
 from portal.notices import schedule, services
-from portal.notices.models import DisclosureCadence, DisclosureItem
-from portal.notices.schedule import SHANGHAI
+from portal.notices.models import DisclosureCadence, DisclosureItem, NoticeCategory
+from portal.notices.schedule import SHANGHAI, Status, current_period
+from portal.villages.models import Village
 from tests.conftest import htmx_headers, login_as
 from tests.factories import RoleGrantFactory, VillageFactory, official, villager
 from tests.manage.test_query_counts import ACCESS, statements
@@ -348,3 +350,41 @@ def test_the_pages_cost_the_same_with_3_and_12_items(client, village, path):
     assert few == many
     # Access, and the schedule's two statements; the home adds its one for the figures.
     assert many <= ACCESS + (2 if path == PAGE else 3)
+
+
+# --- the demo ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "moment",
+    [
+        datetime(2027, 1, 1, 0, 30, tzinfo=SHANGHAI),  # the first half hour of a quarter
+        datetime(2026, 4, 6, 12, tzinfo=SHANGHAI),
+        datetime(2026, 7, 12, 8, tzinfo=SHANGHAI),  # just past the grace days
+        datetime(2026, 9, 30, 23, tzinfo=SHANGHAI),  # the quarter's last hour
+    ],
+    ids=["jan-1", "apr-6", "jul-12", "sep-30"],
+)
+def test_the_demo_has_last_quarters_finances_disclosed_and_one_item_overdue(
+    runner, client, monkeypatch, moment
+):
+
+    monkeypatch.setattr(clock, "now", lambda: moment.astimezone(UTC))
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    village = db.session.scalar(sa.select(Village).where(Village.slug == DEMO_VILLAGE))
+    statuses = {s.item.title: s for s in schedule.village_statuses(village)}
+    assert set(statuses) == {"财务收支", "村务（一般事项）", "党务", "主题党日"}
+    finance = statuses["财务收支"]
+    # The last quarter is paid: what is owed is this quarter, not yet due.
+    assert finance.status == Status.DUE
+    assert finance.period == current_period(finance.item.cadence, clock.now())
+    overdue = [s for s in statuses.values() if s.status == Status.OVERDUE]
+    assert [s.item.title for s in overdue] == ["主题党日"]
+    assert overdue[0].item.category == NoticeCategory.PARTY
+    # Seeding again adds nothing.
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    assert len(items()) == 4
+    login_as(client, db.session.scalar(sa.select(User).where(User.phone == COMMITTEE_PHONE)))
+    home = client.get("/v/hubin/manage/").text
+    assert "逾期未公开的事项" in home
+    assert "已逾期" in client.get(PAGE).text
