@@ -14,7 +14,7 @@ from portal.htmx import is_boosted, is_htmx, redirect_after_post, render, trigge
 from portal.manage import services
 from portal.manage.blueprint import EDITORS, READERS, bp, page_arg
 from portal.manage.forms import MatchForm, RefuseForm
-from portal.notices import schedule
+from portal.notices import questions, schedule
 from portal.villages.services import clamp_page
 
 PER_PAGE = 20
@@ -29,6 +29,7 @@ def index(village):
         village=village,
         counts=services.console_counts(village),
         overdue_disclosures=schedule.overdue_count(village),
+        unanswered_questions=questions.unanswered_count(village),
     )
 
 

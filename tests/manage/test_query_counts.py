@@ -34,8 +34,9 @@ ACCESS = 4
 # Each page's ceiling: the access statements plus the page's own.
 CEILINGS = {
     # The four figures in one statement; the disclosure schedule's items and, when it has
-    # any, the publication dates of their categories (the overdue figure).
-    "/v/hubin/manage/": ACCESS + 3,
+    # any, the publication dates of their categories (the overdue figure); the count of
+    # unanswered questions 质询.
+    "/v/hubin/manage/": ACCESS + 4,
     "/v/hubin/manage/households": ACCESS + 3,  # a page of households, their total, members
     "/v/hubin/manage/households?q=王": ACCESS + 3,
     "/v/hubin/manage/residents": ACCESS + 2,  # a page of residents with accounts, the total

@@ -396,11 +396,20 @@ def test_another_villages_question_is_404(client, committee, village):
     assert foreign.answered_at is None
 
 
-def test_the_console_home_shows_the_unanswered_count(client, committee, notice, asker):
+def test_the_console_home_shows_the_unanswered_count(client, committee, notice, asker, village):
     ask(notice, asker)
+    ask(notice, villager(village), body="另一个问题")
+    answered = ask(notice, villager(village), body="答过的问题")
+    questions.answer(committee, village, answered.id, "答复")
+    db.session.commit()
     login_as(client, committee)
     home = client.get("/v/hubin/manage/").text
-    assert f'href="{QUEUE}"' in home
+    tile = re.search(
+        rf'<a href="{QUEUE}">\s*<span class="tile-count">(\d+)</span>\s*'
+        r'<span class="tile-label">待答复的村民质询</span>',
+        home,
+    )
+    assert tile and tile.group(1) == "2"
 
 
 # --- hostile text, full page and partial -------------------------------------------
