@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import secrets
 import unicodedata
 import warnings
@@ -25,6 +26,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import quote
 
 import sqlalchemy as sa
 from flask import current_app
@@ -296,6 +298,18 @@ def _write(prepared: Prepared, files: NewFiles) -> str:
     return stored_name
 
 
+def content_disposition(disposition: str, name: str) -> str:
+    """`inline` or `attachment` with the name as RFC 6266/5987 put it: an ASCII fallback
+    of safe characters only, and the real name percent-encoded in UTF-8."""
+    stem, dot, ext = name.rpartition(".")
+    if not dot:
+        stem, ext = name, ""
+    safe_stem = re.sub(r"[^A-Za-z0-9_-]+", "_", stem).strip("_") or "attachment"
+    safe_ext = re.sub(r"[^A-Za-z0-9]", "", ext)[:10]
+    fallback = f"{safe_stem}.{safe_ext}" if safe_ext else safe_stem
+    return f"{disposition}; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
+
+
 def stored_path(attachment: NoticeAttachment) -> Path:
     return attachment_dir() / attachment.stored_name
 
@@ -304,8 +318,17 @@ def stored_path(attachment: NoticeAttachment) -> Path:
 
 
 def uploads(file_list) -> list:
-    """The files actually chosen in a file input (an empty input sends one nameless part)."""
-    return [f for f in (file_list or []) if f is not None and (f.filename or "").strip()]
+    """The files actually chosen in a file input. An input left empty sends one part with
+    no name and no content; a part with content is kept even if its name got lost."""
+    return [f for f in (file_list or []) if f is not None and _chosen(f)]
+
+
+def _chosen(upload) -> bool:
+    if (upload.filename or "").strip():
+        return True
+    head = upload.stream.read(1)
+    upload.stream.seek(0)
+    return bool(head)
 
 
 def add_attachments(actor: User, notice: Notice, file_list, files: NewFiles) -> list:

@@ -204,6 +204,9 @@ def attachment(village, notice_id: int, attachment_id: int):
         )
     except FileNotFoundError:
         abort(404)
+    response.headers["Content-Disposition"] = attachments.content_disposition(
+        "attachment" if is_pdf else "inline", found.original_name
+    )
     response.headers["Content-Security-Policy"] = (
         "default-src 'none'; object-src 'none'; base-uri 'none'; "
         "frame-ancestors 'none'; form-action 'none'; sandbox"

@@ -465,7 +465,10 @@ def test_an_image_is_served_inline_with_safe_headers(client, with_files):
     assert "default-src 'none'" in csp and "sandbox" in csp
     disposition = response.headers["Content-Disposition"]
     assert disposition.startswith("inline")
-    assert "filename*=UTF-8''%E6%9D%91%E9%81%93%E7%85%A7%E7%89%87.png" in disposition
+    assert disposition == (
+        'inline; filename="attachment.png"; '
+        "filename*=UTF-8''%E6%9D%91%E9%81%93%E7%85%A7%E7%89%87.png"
+    )
     assert "public" in response.headers["Cache-Control"]
     assert "max-age=604800" in response.headers["Cache-Control"]
     assert response.headers.get("ETag")
@@ -484,8 +487,9 @@ def test_a_pdf_is_served_as_a_download_never_inline(client, with_files):
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     assert response.data == PDF
     disposition = response.headers["Content-Disposition"]
-    assert disposition.startswith("attachment")
-    assert "filename*=UTF-8''" in disposition and "\n" not in disposition
+    assert disposition == (
+        "attachment; filename=\"2026.pdf\"; filename*=UTF-8''%E9%AA%8C%E6%94%B6%E5%8D%95%202026.pdf"
+    )
     assert "sandbox" in response.headers["Content-Security-Policy"]
 
 
@@ -566,3 +570,38 @@ def test_a_correction_of_an_assembly_decision_keeps_its_category(client, committ
         data={"category": "decision", "title": "更正", "body": "x"},
     )
     assert refused.status_code == 422 and "请选择公开的类别。" in refused.text
+
+
+def test_hostile_file_names_are_shown_as_text_only(client, committee, village):
+    from tests.notices.html_check import injected
+
+    login_as(client, committee)
+    hostile = '"><script>evil()</script><img src=x onerror=evil() hx-get="/evil">.png'
+    created = client.post(
+        f"{MANAGE}/new",
+        data=new_notice_data(
+            upload(image_bytes(), hostile, "image/png"),
+            upload(image_bytes(), "<img src=x onerror=evil() hx-get=evil>.png", "image/png"),
+        ),
+        content_type="multipart/form-data",
+    )
+    assert created.status_code == 303
+    notice = db.session.scalar(sa.select(Notice))
+    row, second = db.session.scalars(sa.select(NoticeAttachment).order_by(NoticeAttachment.id))
+    assert "/" not in row.original_name and second.original_name.startswith("<img")
+    pages = {"console page": client.get(f"{MANAGE}/{notice.id}")}
+    pages["edit form"] = client.get(f"{MANAGE}/{notice.id}/edit")
+    client.post(f"{MANAGE}/{notice.id}/publish")
+    pages["notice page"] = client.get(f"/v/hubin/notices/{notice.id}")
+    pages["questions partial"] = client.get(
+        f"/v/hubin/notices/{notice.id}", headers=htmx_headers("questions")
+    )
+    for name, page in pages.items():
+        assert page.status_code == 200, name
+        assert injected(page.text) == [], name
+    assert "&lt;img src=x onerror=evil() hx-get=evil&gt;.png" in pages["notice page"].text
+    for attachment in (row, second):
+        served = client.get(f"/v/hubin/notices/{notice.id}/attachments/{attachment.id}")
+        assert served.status_code == 200
+        disposition = served.headers["Content-Disposition"]
+        assert "\n" not in disposition and "<" not in disposition
