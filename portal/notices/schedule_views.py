@@ -73,7 +73,9 @@ def _context(
 def _page(village, status: int = 200, **kwargs):
     context = _context(village, **kwargs)
     blocks = {"schedule-summary": "summary"}
-    blocks.update({f"item-{s.item.id}": "schedule_item" for s in context["statuses"]})
+    if context["row"] is not None:
+        # Only the row an action was about: the block needs that row in its context.
+        blocks[f"item-{context['row'].item.id}"] = "schedule_item"
     return render(TEMPLATE, blocks=blocks, status=status, **context)
 
 

@@ -21,6 +21,7 @@ from portal.villages.models import Village
 from tests.conftest import htmx_headers, login_as
 from tests.factories import RoleGrantFactory, VillageFactory, official, villager
 from tests.manage.test_query_counts import ACCESS, statements
+from tests.notices.html_check import injected
 
 PAGE = "/v/hubin/manage/disclosure"
 NOW = datetime(2026, 11, 15, 10, tzinfo=SHANGHAI).astimezone(UTC)
@@ -388,3 +389,24 @@ def test_the_demo_has_last_quarters_finances_disclosed_and_one_item_overdue(
     home = client.get("/v/hubin/manage/").text
     assert "逾期未公开的事项" in home
     assert "已逾期" in client.get(PAGE).text
+
+
+def test_a_hostile_title_is_shown_as_text(client, village, member):
+    hostile = '<script>alert(1)</script><a hx-get="https://evil.tld" onclick="x()">evil</a>'
+    assert client.post(f"{PAGE}/items", data={**GOOD, "title": hostile}).status_code == 303
+    item = items()[0]
+    page = client.get(PAGE).text
+    row = client.post(
+        f"{PAGE}/items/{item.id}/active",
+        data={"active": "0"},
+        headers=htmx_headers(f"item-{item.id}"),
+    ).text
+    for html in (page, row):
+        assert injected(html) == [], injected(html)
+        assert "&lt;script&gt;" in html
+
+
+def test_a_get_aimed_at_a_row_gets_the_whole_page(client, village, member):
+    item = add(member, village, sh(2026, 5, 20))
+    response = client.get(PAGE, headers=htmx_headers(f"item-{item.id}"))
+    assert response.status_code == 200 and "<html" in response.text
