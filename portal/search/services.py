@@ -224,6 +224,18 @@ def _is_postgres() -> bool:
     return db.session.get_bind().dialect.name == "postgresql"
 
 
+def tsquery_match(query: Query):
+    """to_tsvector('simple', tokens) @@ to_tsquery('simple', :tsquery): the expression of
+    the GIN index ix_search_entry_tokens, verbatim, with the query string bound."""
+    tsquery = query.tsquery()
+    if tsquery is None:
+        return None
+    simple = sa.literal_column("'simple'")
+    return sa.func.to_tsvector(simple, SearchEntry.tokens).op("@@")(
+        sa.func.to_tsquery(simple, sa.bindparam("tsquery", tsquery, sa.Text))
+    )
+
+
 def _contains(column, text: str):
     return column.like(f"%{escape_like(text)}%", escape="\\")
 
@@ -233,14 +245,9 @@ def search_select(village: Village, query: Query) -> sa.Select:
     entry = SearchEntry
     stmt = sa.select(entry).where(entry.village_id == village.id)
     if _is_postgres():
-        tsquery = query.tsquery()
-        if tsquery is not None:
-            simple = sa.literal_column("'simple'")  # the index's own expression, verbatim
-            stmt = stmt.where(
-                sa.func.to_tsvector(simple, entry.tokens).op("@@")(
-                    sa.func.to_tsquery(simple, sa.bindparam("tsquery", tsquery, sa.Text))
-                )
-            )
+        match = tsquery_match(query)
+        if match is not None:
+            stmt = stmt.where(match)
     else:
         padded = sa.literal(" ") + entry.tokens + sa.literal(" ")
         for pattern in query.token_patterns():

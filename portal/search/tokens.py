@@ -14,7 +14,12 @@ differently at index time and at query time. Overlapping character pairs need no
 
 A query is cut the same way. Runs that touch (no space or punctuation between them:
 WiFi密码, 2026年) form one term, matched as a phrase: its tokens must be adjacent
-(`<->`). Terms are ANDed. So 垃圾 is one token, 垃圾分类 is 垃圾 <-> 圾分 <-> 分类.
+(`<->`). Terms are ANDed. So 垃圾 is one token, and 垃圾分类 is 垃圾 & 圾分 & 分类 in
+the index plus the substring 垃圾分类 in the text (below): the same rows as the phrase
+垃圾 <-> 圾分 <-> 分类, but PostgreSQL's GIN index answers `&` exactly, whereas a phrase
+makes it re-parse the tokens of every candidate row (measured: 4,541 candidates, 587 ms
+with `<->`, 81 ms with `&`). `<->` stays between the runs of a mixed term (WiFi密码),
+which no substring check covers.
 
 One character is the hard case: 狗 may be stored as the first half of a bigram (狗绳),
 the second half (养狗) or alone. tsquery has a prefix match (`'狗':*`) but no suffix
@@ -30,8 +35,9 @@ match, so:
   storing unigrams as well would double the index for a query that a village-scoped
   scan answers at once.
 
-The substring check also removes the one false phrase match bigrams allow: 垃圾，圾分
-stores 垃圾 圾分 as neighbours, which the phrase 垃圾 <-> 圾分 (for 垃圾分) would match.
+The substring check is what makes a run's ANDed bigrams a phrase, and it also removes
+the one false match a bigram phrase allows: 垃圾，圾分 stores 垃圾 圾分 as neighbours,
+which even 垃圾 <-> 圾分 (for 垃圾分) would match.
 """
 
 from __future__ import annotations
@@ -115,7 +121,11 @@ class Query:
             quoted = [_quote(token) for token in term.phrase]
             if term.prefix_last:
                 quoted[-1] += ":*"
-            parts.append("(" + " <-> ".join(quoted) + ")")
+            # One CJK run: its bigrams ANDed, which the GIN index answers exactly; the
+            # literal check makes them a phrase. `<->` would make PostgreSQL re-parse
+            # every candidate row's tokens (GIN keeps no positions).
+            joiner = " & " if len(term.words) == 1 else " <-> "
+            parts.append("(" + joiner.join(quoted) + ")")
         return " & ".join(parts) or None
 
     def token_patterns(self) -> list[str]:

@@ -42,7 +42,8 @@ def corpus(village, committee):
             committee,
             village,
             title="村委会便民服务",
-            body="村委会大厅 WiFi密码：hubin2026。办事时间见下表。\n\n| 项目 | 时间 |\n|---|---|\n| 办证 | 周一 |",
+            body="村委会大厅 WiFi密码：hubin2026。办事时间见下表。\n\n"
+            "| 项目 | 时间 |\n|---|---|\n| 办证 | 周一 |",
         ),
         "year": make_notice(
             committee,
