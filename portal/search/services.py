@@ -19,8 +19,10 @@ nothing that is searched, so neither calls it. `reindex_village` rebuilds a vill
 from scratch (`flask search reindex`, the demo seed).
 
 Matching (tokens.py has the why): on PostgreSQL, to_tsvector('simple', tokens) @@
-to_tsquery('simple', :q) with the tsquery string bound as a parameter, served by the
-GIN index ix_search_entry_tokens; on SQLite the same conditions as LIKE patterns over
+to_tsquery('simple', :q) with the tsquery string bound as a parameter, served within
+the village by the GIN index ix_search_entry_village_tokens (or, for a small village, by
+ix_search_entry_village_id and a filter: either way only the village's rows are read,
+so a search costs the same at city scale); on SQLite the same conditions as LIKE patterns over
 the tokens of the village's rows. Both then check each CJK run of the query as a
 substring of the title or text, so the two databases return the same rows.
 """
@@ -225,8 +227,8 @@ def _is_postgres() -> bool:
 
 
 def tsquery_match(query: Query):
-    """to_tsvector('simple', tokens) @@ to_tsquery('simple', :tsquery): the expression of
-    the GIN index ix_search_entry_tokens, verbatim, with the query string bound."""
+    """to_tsvector('simple', tokens) @@ to_tsquery('simple', :tsquery): the expression
+    in the GIN index ix_search_entry_village_tokens, verbatim, with the query string bound."""
     tsquery = query.tsquery()
     if tsquery is None:
         return None

@@ -338,22 +338,27 @@ def test_statement_count_does_not_grow_with_results(client, village, corpus, com
 FILLER = "村民道路硬化工程预算资金财务收支公开党员活动会议决定环境卫生保洁湖塘河道养殖鱼塘承包"
 
 
-def explain(stmt, **settings) -> str:
+def explain(stmt, without: str | None = None, **settings) -> str:
+    """The plan of `stmt`; `without` names an index dropped for this one transaction
+    (rolled back), to show what the planner does in its absence."""
     compiled = stmt.compile(dialect=db.engine.dialect)
     with db.engine.connect() as conn:
+        if without:
+            conn.execute(sa.text(f"DROP INDEX {without}"))
         for name, value in settings.items():
-            conn.execute(sa.text(f"SET {name} = {value}"))
+            conn.execute(sa.text(f"SET LOCAL {name} = {value}"))
         rows = conn.exec_driver_sql("EXPLAIN (COSTS OFF) " + str(compiled), compiled.params).all()
     return "\n".join(row[0] for row in rows)
 
 
 def test_postgres_plan_uses_the_gin_index(db_backend, village, corpus):
-    """The match is the GIN index's own expression, so PostgreSQL answers it from
-    ix_search_entry_tokens; the whole search, scoped to a village, never reads the table.
+    """The match is the GIN index's own expression, so PostgreSQL can answer the
+    village-scoped search from ix_search_entry_village_tokens, which leads with the
+    village: no plan reads the table or another village's postings.
 
-    (Which index serves the village-scoped search depends on the village's size: measured
-    on 200,000 entries over 1,500 villages, a Bitmap And of ix_search_entry_village_id and
-    ix_search_entry_tokens; on a table of a few thousand rows, the village's index alone.)
+    (On 225,000 entries over 1,500 villages of 150 each, the planner reads the village's
+    rows by ix_search_entry_village_id and filters them, 2 ms; the composite GIN index
+    answers the same search in 0.4 ms. Both read only the village.)
     """
     if db_backend != "postgres":
         pytest.skip("the GIN index exists only on PostgreSQL")
@@ -387,11 +392,13 @@ def test_postgres_plan_uses_the_gin_index(db_backend, village, corpus):
         conn.commit()
     for q in ("垃圾", "垃圾分类", "拖拉机", "WiFi密码 2026年"):
         query = parse_query(q)
-        match = sa.select(SearchEntry.id).where(services.tsquery_match(query))
-        plan = explain(match, enable_seqscan="off")  # a table this small is read whole
-        assert "Bitmap Index Scan on ix_search_entry_tokens" in plan, plan
-        plan = explain(services.search_select(village, query), enable_seqscan="off")
-        assert "Seq Scan" not in plan and "Index" in plan, plan
+        stmt = services.search_select(village, query)
+        # A table this small is read whole unless told otherwise.
+        plan = explain(stmt, without="ix_search_entry_village_id", enable_seqscan="off")
+        assert "Bitmap Index Scan on ix_search_entry_village_tokens" in plan, plan
+        assert "Index Cond: ((village_id = " in plan and "@@" in plan, plan
+        plan = explain(stmt, enable_seqscan="off")
+        assert "Seq Scan" not in plan and "village_id = " in plan, plan
     ours = sum(1 for row in rows if row["village_id"] == village.id and "垃圾分类" in row["text"])
     assert services.search(village, "垃圾分类").pagination.total == 2 + ours
 
