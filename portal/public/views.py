@@ -12,6 +12,7 @@ from portal.extensions import db
 from portal.htmx import render
 from portal.i18n import LANG_COOKIE
 from portal.notices.services import home_notices
+from portal.rules.listing import home_votes
 from portal.villages.models import Town, Village
 from portal.villages.services import find_villages, list_towns, villages_of_town
 
@@ -66,8 +67,9 @@ def village_home(village: Village):
     return render(
         "public/village.html",
         village=village,
-        village_sections=["notices/_home_section.html"],
+        village_sections=["notices/_home_section.html", "rules/_home_section.html"],
         home_notices=home_notices(village),
+        home_votes=home_votes(village),
     )
 
 
