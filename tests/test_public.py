@@ -89,6 +89,36 @@ def test_village_home_shows_the_village_and_its_navigation(client):
     assert boosted.status_code == 200 and village.name in boosted.text
 
 
+def test_navigation_marks_the_section_of_a_deeper_page(client):
+    """The section's own list is the current page; a page inside the section marks the
+    section's link as current (aria-current="true"), and console pages mark 村务管理."""
+    import re
+
+    from portal.auth.models import Role
+    from tests.factories import official
+    from tests.notices.conftest import make_notice
+
+    village = VillageFactory(name="湖滨村", slug="hubin")
+
+    def current(path):
+        page = client.get(path)
+        nav = page.text.split('class="village-nav"')[1].split("</nav>")[0]
+        return dict(
+            (label, value) for value, label in re.findall(r'aria-current="(\w+)">([^<]+)</a>', nav)
+        )
+
+    assert current("/v/hubin/notices") == {"村务公开": "page"}
+    assert current("/v/hubin/rules") == {"村规民约": "page"}
+    assert current("/v/hubin/search?q=垃圾") == {}
+    committee = official(Role.COMMITTEE, village=village)
+    notice = make_notice(committee, village)
+    assert current(f"/v/hubin/notices/{notice.id}") == {"村务公开": "true"}
+    login_as(client, committee)
+    assert current("/v/hubin/manage/") == {"村务管理": "page"}
+    assert current("/v/hubin/manage/notices") == {"村务管理": "true"}
+    assert current("/v/hubin/manage/rules") == {"村务管理": "true"}
+
+
 def test_unknown_village_is_404_in_chinese(client):
     page = client.get("/v/nowhere/")
     assert page.status_code == 404 and "找不到页面" in page.text
