@@ -33,6 +33,7 @@ from portal.manage.blueprint import EDITORS, READERS, can_edit
 from portal.notices import attachments, questions, services
 from portal.notices.forms import (
     CATEGORY_LABELS,
+    WRITABLE_CATEGORIES,
     AnswerForm,
     AttachmentForm,
     ConfirmForm,
@@ -375,7 +376,13 @@ def _apply_error(form: NoticeForm, error: services.NoticeError) -> None:
 @bp.get("/v/<village>/manage/notices/new")
 @village_role(*EDITORS)
 def manage_new(village):
-    return _form_page(village, NoticeForm(formdata=None), "new")
+    """The new-notice form; ?category= preselects a category (the disclosure schedule's
+    "publish a notice for this" link). A category the form does not offer is ignored."""
+    form = NoticeForm(formdata=None)
+    category = _category_arg()
+    if category in WRITABLE_CATEGORIES:
+        form.category.data = category.value
+    return _form_page(village, form, "new")
 
 
 @bp.post("/v/<village>/manage/notices/new")

@@ -111,7 +111,7 @@ def _parse_choice(choice) -> BallotChoice:
     try:
         return BallotChoice(choice)
     except ValueError:
-        raise RuleError(_("请选择同意、不同意或弃权。")) from None
+        raise RuleError(_("请选择赞成、反对或弃权。")) from None
 
 
 def _begin_write() -> None:

@@ -101,7 +101,8 @@ def test_the_page_shows_each_status(client, village, member):
     # Overdue first, then due, then done.
     assert text.index("财务收支</h2>") < text.index("党务</h2>") < text.index("村务</h2>")
     # A link to write the notice for what is owed, not for what is done.
-    assert text.count('href="/v/hubin/manage/notices/new"') == 2
+    assert text.count('href="/v/hubin/manage/notices/new?category=') == 2
+    assert 'href="/v/hubin/manage/notices/new?category=finance"' in text
     assert 'aria-current="page">公开目录' in text
 
 

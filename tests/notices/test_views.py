@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from xml.etree import ElementTree as ET
 
 import pytest
@@ -276,6 +278,21 @@ def test_new_notice_form_plain_and_htmx(client, committee):
     page = client.get(f"{MANAGE}/new")
     assert page.status_code == 200 and 'name="csrf_token"' in page.text
     assert client.get(f"{MANAGE}/new", headers=htmx_headers()).status_code == 200
+
+
+def test_new_notice_form_takes_a_category_from_the_link(client, committee):
+    """The disclosure schedule links here with ?category=; 会议决定 and nonsense are ignored."""
+    login_as(client, committee)
+
+    def selected(query):
+        page = client.get(f"{MANAGE}/new{query}")
+        assert page.status_code == 200
+        return re.findall(r'<option selected value="(\w+)"|<option value="(\w+)" selected', page.text)
+
+    assert selected("?category=finance") and "finance" in str(selected("?category=finance"))
+    assert "party" in str(selected("?category=party"))
+    for ignored in ("?category=decision", "?category=nonsense", ""):
+        assert "decision" not in str(selected(ignored)) and "nonsense" not in str(selected(ignored))
 
 
 def test_create_a_draft_plain_and_htmx(client, committee, village):

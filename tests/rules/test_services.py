@@ -332,7 +332,7 @@ def test_a_forged_choice_is_refused(village, clerk):
     voter = villager(village)
     version = rf.voting(village, clerk)
     for choice in ("maybe", "", None, "YES"):
-        with pytest.raises(RuleError, match="同意、不同意或弃权"):
+        with pytest.raises(RuleError, match="赞成、反对或弃权"):
             services.cast_ballot(version, voter, choice, rf.during(version))
     assert count(Ballot) == 0
 
@@ -381,7 +381,7 @@ def test_paper_ballots_only_for_the_roll_and_by_the_committee(village, clerk):
         services.enter_paper_ballot(
             official(Role.SUPERVISOR, village=village), version, voter.resident, "yes"
         )
-    with pytest.raises(RuleError, match="同意"):
+    with pytest.raises(RuleError, match="赞成、反对或弃权"):
         services.enter_paper_ballot(clerk, version, voter.resident, "forged")
     assert count(Ballot) == 0
 
