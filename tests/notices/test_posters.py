@@ -50,8 +50,9 @@ def test_poster_css_only_on_posters(client, notice):
 
 
 def test_notice_page_links_its_poster(client, notice):
+    """Outside hx-boost: a boosted swap keeps the page's head, so poster.css would be lost."""
     page = client.get(f"/v/hubin/notices/{notice.id}")
-    assert f'href="/v/hubin/notices/{notice.id}/poster"' in page.text
+    assert f'hx-boost="false" href="/v/hubin/notices/{notice.id}/poster"' in page.text
 
 
 def test_a_long_notice_is_shortened(client, committee, village):
@@ -109,6 +110,22 @@ def test_vote_poster_open_shows_turnout(client, village, committee):
     page = client.get(vote_path(version) + "/poster")
     assert page.status_code == 200
     assert "1 人（有表决权的村民 3 人，占 33%）" in page.text
+
+
+def test_vote_pages_link_their_poster_while_it_exists(client, village, committee):
+    from tests.conftest import login_as
+
+    version = rf.announced(village, committee)
+    link = f'hx-boost="false" href="{vote_path(version)}/poster"'
+    console = f"/v/hubin/manage/rules/{version.document_id}/versions/{version.number}"
+    assert link in client.get(vote_path(version)).text
+    login_as(client, committee)
+    assert link in client.get(console).text
+    rules.open_vote_if_due(version, rf.during(version))
+    rules.close_vote(committee, version, rf.after(version))
+    db.session.commit()
+    assert link not in client.get(console).text
+    assert link not in client.get(vote_path(version)).text
 
 
 @pytest.mark.parametrize("stage", ["draft", "consultation", "closed"])
