@@ -25,9 +25,25 @@ from urllib.parse import quote, urlencode
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 
-ANONYMOUS = ["/", "/?q=湖滨", "/v/hubin/", "/login", "/register"]
-LOGGED_IN = ["/v/hubin/", "/account"]
-COMMITTEE = ["/v/hubin/manage/", "/v/hubin/manage/households", "/v/hubin/manage/residents?q=王"]
+ANONYMOUS = [
+    "/",
+    "/?q=湖滨",
+    "/v/hubin/",
+    "/login",
+    "/register",
+    "/v/hubin/rules",
+    "/v/hubin/rules/1/versions/2",
+    "/v/hubin/notices",
+    "/v/hubin/search?q=彩礼",
+]
+LOGGED_IN = ["/v/hubin/", "/account", "/v/hubin/rules/1/versions/2", "/v/hubin/notices"]
+COMMITTEE = [
+    "/v/hubin/manage/",
+    "/v/hubin/manage/households",
+    "/v/hubin/manage/residents?q=王",
+    "/v/hubin/manage/rules/1/versions/2",
+    "/v/hubin/manage/disclosure",
+]
 
 
 def free_port() -> int:
