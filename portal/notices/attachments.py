@@ -57,7 +57,7 @@ PDF_MAGIC = b"%PDF-"
 
 
 def refused_type() -> str:
-    return _("只能上传图片（JPG、PNG）或 PDF 文件。")
+    return _("只能上传图片（JPG、PNG、GIF、WebP）或 PDF 文件。")
 
 
 def too_big(max_bytes: int) -> str:

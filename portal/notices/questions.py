@@ -53,8 +53,10 @@ def _clean(text: str | None, *, empty: str, too_long: str, limit: int, field: st
 
 def asking_refusal(user: User, notice: Notice) -> str | None:
     """Why `user` may not ask on `notice`, or None if they may."""
-    if notice.state != NoticeState.PUBLISHED:
+    if notice.state == NoticeState.ARCHIVED:
         return _("这条公告已归档，不再接受提问。")
+    if notice.state != NoticeState.PUBLISHED:
+        return _("这条公告还没有发布，不能提问。")
     if Role.VILLAGER in roles_in_village(user, notice.village):
         return None
     if user.village_id == notice.village_id and not user.is_verified:
