@@ -22,6 +22,9 @@ from tests.notices.conftest import make_notice
 MANAGE = "/v/hubin/manage/notices"
 
 
+NOT_ACCEPTED = "只能上传图片（JPG、PNG、GIF、WebP）或 PDF 文件"
+
+
 @pytest.fixture
 def app_config(tmp_path):
     return {"ATTACHMENT_DIR": str(tmp_path / "attachments")}
@@ -161,8 +164,8 @@ def test_webp_and_gif_are_accepted_and_stored_as_jpeg_or_png(app):
 @pytest.mark.parametrize(
     ("data", "message"),
     [
-        (b"<html><script>alert(1)</script></html>", "只能上传图片（JPG、PNG、GIF、WebP）或 PDF 文件"),
-        (b"MZ\x90\x00" + b"\x00" * 100, "只能上传图片（JPG、PNG、GIF、WebP）或 PDF 文件"),
+        (b"<html><script>alert(1)</script></html>", NOT_ACCEPTED),
+        (b"MZ\x90\x00" + b"\x00" * 100, NOT_ACCEPTED),
         (b"<svg xmlns='http://www.w3.org/2000/svg' onload='alert(1)'/>", "只能上传图片"),
         (b"", "上传的文件是空的"),
         (image_bytes("PNG")[:40], "这张图片打不开"),
@@ -254,7 +257,7 @@ def test_a_disguised_upload_is_refused_and_nothing_is_written(
             headers=headers,
         )
         assert response.status_code == 422
-        assert "只能上传图片（JPG、PNG、GIF、WebP）或 PDF 文件" in response.text
+        assert NOT_ACCEPTED in response.text
         assert 'aria-invalid="true"' in response.text
     assert count(Notice) == 0 and count(NoticeAttachment) == 0 and count(ActionLog) == 0
     assert stored_files(store) == []
