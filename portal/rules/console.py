@@ -33,6 +33,7 @@ from portal.extensions import db
 from portal.htmx import htmx_target, is_boosted, is_htmx, redirect_after_post, render
 from portal.manage.blueprint import EDITORS, READERS, can_edit, page_arg
 from portal.rules import services
+from portal.rules.labels import filing_label
 from portal.rules.manage_forms import (
     BALLOT_LABELS,
     AnnounceVoteForm,
@@ -46,7 +47,6 @@ from portal.rules.manage_forms import (
 from portal.rules.models import (
     ArticleComment,
     Ballot,
-    FilingState,
     RuleArticle,
     RuleDocument,
     RuleFiling,
@@ -63,42 +63,16 @@ bp = Blueprint("rules_manage", __name__, url_prefix="/v/<village>/manage/rules")
 PER_PAGE = 20
 COMMENTS_PER_PAGE = 50
 
-STATE_LABELS = {
-    VersionState.DRAFT: _l("草案"),
-    VersionState.CONSULTATION: _l("征求意见"),
-    VersionState.VOTING: _l("表决中"),
-    VersionState.ADOPTED: _l("现行有效"),
-    VersionState.REJECTED: _l("未通过"),
-    VersionState.SUPERSEDED: _l("已废止"),
-}
-FILING_LABELS = {
-    FilingState.PENDING: _l("已报镇街，等待备案"),
-    FilingState.FILED: _l("已备案"),
-    FilingState.RETURNED: _l("镇街退回修改"),
-}
 TALLY_LABELS = {
     TallyVisibility.LIVE: _l("表决期间公开计票"),
     TallyVisibility.HIDDEN: _l("表决结束后才公布票数"),
 }
 
 
-def state_label(state, announced: bool = False) -> str:
-    """The state of a version as the committee speaks of it; an announced vote is named."""
-    state = VersionState(state)
-    if state == VersionState.CONSULTATION and announced:
-        return str(_l("征求意见（表决已公告）"))
-    return str(STATE_LABELS[state])
-
-
-def filing_label(state) -> str:
-    return str(FILING_LABELS[FilingState(state)]) if state else ""
-
-
 @bp.context_processor
 def console_globals() -> dict:
     return {
         "can_edit": can_edit(),
-        "rule_state_label": state_label,
         "rule_filing_label": filing_label,
     }
 

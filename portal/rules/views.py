@@ -30,11 +30,10 @@ from portal.auth.models import RegistrationStatus
 from portal.extensions import db
 from portal.htmx import htmx_target, is_boosted, is_htmx, redirect_after_post, render
 from portal.i18n import is_english
-from portal.rules import chart, diff, listing, services
+from portal.rules import chart, diff, labels, listing, services
 from portal.rules.forms import CHOICE_LABELS, BallotForm, CommentForm
 from portal.rules.models import (
     BallotChoice,
-    FilingState,
     RuleArticle,
     RuleVersion,
     TallyVisibility,
@@ -44,19 +43,6 @@ from portal.villages.models import QuorumMode, Village
 
 bp = Blueprint("rules", __name__)
 
-STATE_LABELS = {
-    VersionState.DRAFT: _l("草案"),
-    VersionState.CONSULTATION: _l("征求意见"),
-    VersionState.VOTING: _l("表决中"),
-    VersionState.ADOPTED: _l("现行有效"),
-    VersionState.REJECTED: _l("未通过"),
-    VersionState.SUPERSEDED: _l("已废止"),
-}
-FILING_LABELS = {
-    FilingState.PENDING: _l("已报镇街备案，等待办理"),
-    FilingState.FILED: _l("已在镇街备案"),
-    FilingState.RETURNED: _l("被镇街退回修改"),
-}
 QUORUM_LABELS = {
     QuorumMode.PERSONS: _l("按人数：有表决权的村民过半数参加"),
     QuorumMode.HOUSEHOLDS: _l("按户数：三分之二以上的户派代表参加"),
@@ -67,9 +53,7 @@ VOTE_LIVE = "vote-live"  # the polled turnout (and live tally) inside it
 STOP_POLLING = 286  # htmx stops an `every 30s` poll on this status
 
 
-@bp.app_template_global("rule_state_label")
-def state_label(state) -> str:
-    return str(STATE_LABELS[VersionState(state)])
+bp.add_app_template_global(labels.state_label, "rule_state_label")
 
 
 @bp.app_template_global("choice_label")
@@ -143,7 +127,7 @@ def index(village: Village):
         "rules/index.html",
         village=village,
         sections=listing.index_sections(village),
-        filing_labels=FILING_LABELS,
+        filing_labels=labels.FILING_LABELS,
     )
 
 
@@ -163,7 +147,7 @@ def document(village: Village, document_id: int):
         adopted=adopted,
         current=adopted or versions[-1],
         filings=listing.filings_of(versions),
-        filing_labels=FILING_LABELS,
+        filing_labels=labels.FILING_LABELS,
     )
 
 

@@ -15,7 +15,7 @@ from portal.database import write_transaction
 from portal.extensions import db
 from portal.htmx import redirect_after_post, render
 from portal.rules import services as rules_services
-from portal.rules.console import filing_label
+from portal.rules.labels import filing_label
 from portal.rules.manage_forms import FilingDecisionForm
 from portal.rules.models import FilingState, RuleArticle, RuleDocument, RuleFiling, RuleVersion
 from portal.villages.models import Household, Resident, Town, Village

@@ -137,7 +137,7 @@ def test_document_page_lists_versions_diffs_and_filing(client, village, clerk, v
     page = client.get(f"/v/hubin/rules/{version.document_id}")
     assert page.status_code == 200
     assert "现行有效的是第 1 版" in page.text
-    assert "已报镇街备案，等待办理" in page.text
+    assert "已报镇街，等待备案" in page.text
     # The new draft is the committee's until consultation opens.
     assert "第 2 版" not in page.text
     assert url(version, "/result") in page.text
