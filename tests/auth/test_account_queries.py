@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
-
 from portal.auth.models import RegistrationStatus, Role
-from portal.extensions import db
 from tests.conftest import login_as
 from tests.factories import (
     GridFactory,
@@ -15,26 +12,16 @@ from tests.factories import (
     VillageFactory,
     villager,
 )
+from tests.statements import statements
 
 # The account (session), the person's village and household, their roles.
 CEILING = 3
 
-DATA_VERBS = ("select", "insert", "update", "delete", "with")
-
 
 def statements_for(client, path: str) -> int:
-    seen: list[str] = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        if statement.lstrip().lower().startswith(DATA_VERBS):
-            seen.append(statement)
-
     client.get(path)
-    sa.event.listen(db.engine, "before_cursor_execute", record)
-    try:
+    with statements() as seen:
         response = client.get(path)
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", record)
     assert response.status_code == 200
     return len(seen)
 

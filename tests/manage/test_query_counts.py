@@ -7,13 +7,9 @@ count grows with the rows or passes the page's ceiling.
 
 from __future__ import annotations
 
-from contextlib import contextmanager
-
 import pytest
-import sqlalchemy as sa
 
 from portal.auth.models import RegistrationStatus, Role
-from portal.extensions import db
 from portal.villages.models import Gender
 from tests.factories import (
     GridFactory,
@@ -25,6 +21,7 @@ from tests.factories import (
     villager,
 )
 from tests.manage.conftest import as_user
+from tests.statements import statements
 
 # What every console page costs before its own queries: the account (session), the
 # village (URL), the roles held there, and the committee member's own roster entry
@@ -44,24 +41,6 @@ CEILINGS = {
     "/v/hubin/manage/residents?account=without": ACCESS + 2,
     "/v/hubin/manage/residents?page=2": ACCESS + 2,
 }
-
-DATA_VERBS = ("select", "insert", "update", "delete", "with")
-
-
-@contextmanager
-def statements():
-    """Record the SQL statements run (not BEGIN/COMMIT, which only SQLite sends as SQL)."""
-    seen: list[str] = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        if statement.lstrip().lower().startswith(DATA_VERBS):
-            seen.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", record)
 
 
 def count_statements(client, path: str) -> int:

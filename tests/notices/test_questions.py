@@ -25,9 +25,9 @@ from tests.factories import (
     official,
     villager,
 )
-from tests.manage.test_query_counts import statements
 from tests.notices.conftest import make_notice
 from tests.notices.html_check import elements, injected
+from tests.statements import statements
 
 QUEUE = "/v/hubin/manage/notices/questions"
 

@@ -27,7 +27,7 @@ from portal.notices.schedule import (
     period_containing,
 )
 from tests.factories import VillageFactory, official, villager
-from tests.manage.test_query_counts import statements
+from tests.statements import statements
 
 MONTHLY = DisclosureCadence.MONTHLY
 QUARTERLY = DisclosureCadence.QUARTERLY

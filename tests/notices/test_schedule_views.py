@@ -20,8 +20,9 @@ from portal.notices.schedule import SHANGHAI, Status, current_period
 from portal.villages.models import Village
 from tests.conftest import htmx_headers, login_as
 from tests.factories import RoleGrantFactory, VillageFactory, official, villager
-from tests.manage.test_query_counts import ACCESS, statements
+from tests.manage.test_query_counts import ACCESS
 from tests.notices.html_check import injected
+from tests.statements import statements
 
 PAGE = "/v/hubin/manage/disclosure"
 NOW = datetime(2026, 11, 15, 10, tzinfo=SHANGHAI).astimezone(UTC)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gzip
-from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
@@ -41,6 +40,7 @@ from tests.factories import (
 )
 from tests.notices.html_check import elements
 from tests.rules import factories as rf
+from tests.statements import statements
 
 BASE = "/v/hubin/manage/rules"
 
@@ -935,23 +935,6 @@ def test_other_town_cannot_reach_by_slug(client, objects):
 
 
 # --- cost -------------------------------------------------------------------------------
-
-DATA_VERBS = ("select", "insert", "update", "delete", "with")
-
-
-@contextmanager
-def statements():
-    seen: list[str] = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        if statement.lstrip().lower().startswith(DATA_VERBS):
-            seen.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", record)
 
 
 def statements_for(client, path: str, headers=None) -> int:

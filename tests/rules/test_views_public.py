@@ -24,9 +24,9 @@ from portal.rules.models import (
 )
 from tests.conftest import htmx_headers, login_as
 from tests.factories import UserFactory, VillageFactory, official, villager
-from tests.manage.test_query_counts import statements
 from tests.notices.html_check import elements, injected
 from tests.rules import factories as rf
+from tests.statements import statements
 
 PARTIAL_BUDGET = 4096  # bytes, gzip: DESIGN.md 6, an htmx partial at most 4 KB
 

@@ -4,7 +4,6 @@ hostile queries, the page plain and with htmx, its cost, and its plan on Postgre
 from __future__ import annotations
 
 import gzip
-from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
@@ -23,6 +22,7 @@ from tests.factories import VillageFactory, official, villager
 from tests.notices.conftest import make_notice
 from tests.rules import factories as rf
 from tests.search.conftest import titles
+from tests.statements import statements
 
 RULE = "湖滨村村规民约"
 
@@ -295,21 +295,6 @@ def test_escapes_what_it_shows(client, village, committee):
     page = client.get("/v/hubin/search?q=垃圾")
     assert "<b>垃圾</b>" not in page.text and "<script>垃圾" not in page.text
     assert "&lt;b&gt;" in page.text
-
-
-@contextmanager
-def statements():
-    seen: list[str] = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        if statement.lstrip().lower().startswith(("select", "insert", "update", "delete", "with")):
-            seen.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", record)
 
 
 def cost(client, path: str) -> int:

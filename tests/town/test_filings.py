@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from contextlib import contextmanager
-
 import pytest
 import sqlalchemy as sa
 
@@ -15,6 +13,7 @@ from portal.rules.models import FilingState, RuleFiling
 from tests.conftest import login_as
 from tests.factories import TownFactory, VillageFactory, official, villager
 from tests.rules import factories as rf
+from tests.statements import statements
 
 
 @pytest.fixture
@@ -231,21 +230,6 @@ def test_visitor_is_sent_to_login(client, filing):
 
 
 # --- cost ---------------------------------------------------------------------------------
-
-
-@contextmanager
-def statements():
-    seen: list[str] = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        if statement.lstrip().lower().startswith(("select", "insert", "update", "delete")):
-            seen.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", record)
 
 
 def add_filings(town, n: int, decided: int) -> None:
