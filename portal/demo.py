@@ -673,7 +673,17 @@ def _days(n: int) -> timedelta:
     return timedelta(days=n)
 
 
+def _local_day(moment, *, end: bool = False):
+    """The start of `moment`'s day in Asia/Shanghai, or 23:59 of it, as the console sets a
+    vote's window from its opening and closing dates."""
+    local = moment.astimezone(LOCAL_TZ)
+    local = local.replace(hour=23, minute=59) if end else local.replace(hour=0, minute=0)
+    return local.replace(second=0, microsecond=0).astimezone(moment.tzinfo)
+
+
 def _vote_window(version: RuleVersion, *, opens, closes) -> None:
+    """A vote window of whole local days, from 00:00 of `opens` to 23:59 of `closes`."""
+    opens, closes = _local_day(opens), _local_day(closes, end=True)
     version.vote_opens_at = opens
     version.vote_closes_at = closes
     version.vote_opened_at = opens
