@@ -114,8 +114,26 @@ def admin_required(view: Callable) -> Callable:
     return wrapper
 
 
+# Statements every village page runs, built once with bound parameters: building a
+# statement and its cache key costs more than running it on a small indexed lookup.
+_VILLAGE_BY_SLUG = sa.select(Village).where(Village.slug == sa.bindparam("slug", type_=sa.String))
+_ROLES_IN_VILLAGE = sa.select(
+    RoleGrant.role,
+    # the village of the user's roster entry, beside the grants: one statement
+    sa.select(Resident.village_id)
+    .where(Resident.id == sa.bindparam("resident_id", type_=sa.Integer))
+    .scalar_subquery(),
+).where(
+    RoleGrant.user_id == sa.bindparam("user_id", type_=sa.Integer),
+    RoleGrant.village_id == sa.bindparam("village_id", type_=sa.Integer),
+    RoleGrant.revoked_at.is_(None),
+)
+
+
 def load_village(slug: str) -> Village:
-    village = db.first_or_404(sa.select(Village).where(Village.slug == slug))
+    village = db.session.scalar(_VILLAGE_BY_SLUG, {"slug": slug})
+    if village is None:
+        abort(404)
     g.village = village
     return village
 
@@ -140,17 +158,8 @@ def roles_in_village(user: User, village: Village) -> set[Role]:
     cache = g.setdefault("_roles_cache", {})
     key = (user.id, village.id)
     if key not in cache:
-        # One statement: the grants, and the village of the user's roster entry beside them.
-        lives_in = (
-            sa.select(Resident.village_id).where(Resident.id == user.resident_id).scalar_subquery()
-        )
-        rows = db.session.execute(
-            sa.select(RoleGrant.role, lives_in).where(
-                RoleGrant.user_id == user.id,
-                RoleGrant.village_id == village.id,
-                RoleGrant.revoked_at.is_(None),
-            )
-        ).all()
+        params = {"user_id": user.id, "village_id": village.id, "resident_id": user.resident_id}
+        rows = db.session.execute(_ROLES_IN_VILLAGE, params).all()
         held = {role for role, _ in rows}
         lives_here = bool(rows) and rows[0][1] == village.id
         if Role.VILLAGER in held and not (user.is_verified and lives_here):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 
 import sqlalchemy as sa
 from sqlalchemy.orm import contains_eager, joinedload
@@ -196,24 +197,21 @@ class HomeVote:
         return "announced"
 
 
-def home_votes(village: Village, limit: int = HOME_LIMIT) -> list[HomeVote]:
-    """Votes announced or open in the village, with how many have voted: one statement.
-
-    The home page writes nothing, so an announced vote whose opening time has passed
-    is shown as open here; the rules pages open it when they are viewed.
-    """
+@cache
+def _home_votes_statement() -> sa.Select:
+    """Built once (the village home runs it on every view), with bound parameters."""
     voted = (
         sa.select(sa.func.count())
         .select_from(Ballot)
         .where(Ballot.version_id == RuleVersion.id)
         .scalar_subquery()
     )
-    rows = db.session.execute(
+    return (
         sa.select(RuleVersion, voted)
         .join(RuleVersion.document)
         .options(contains_eager(RuleVersion.document))
         .where(
-            RuleVersion.village_id == village.id,
+            RuleVersion.village_id == sa.bindparam("village_id", type_=sa.Integer),
             sa.or_(
                 RuleVersion.state == VersionState.VOTING,
                 sa.and_(
@@ -223,7 +221,18 @@ def home_votes(village: Village, limit: int = HOME_LIMIT) -> list[HomeVote]:
             ),
         )
         .order_by(RuleVersion.vote_closes_at, RuleVersion.id)
-        .limit(limit)
+        .limit(sa.bindparam("limit", type_=sa.Integer))
+    )
+
+
+def home_votes(village: Village, limit: int = HOME_LIMIT) -> list[HomeVote]:
+    """Votes announced or open in the village, with how many have voted: one statement.
+
+    The home page writes nothing, so an announced vote whose opening time has passed
+    is shown as open here; the rules pages open it when they are viewed.
+    """
+    rows = db.session.execute(
+        _home_votes_statement(), {"village_id": village.id, "limit": limit}
     ).all()
     return [HomeVote(version, n) for version, n in rows]
 

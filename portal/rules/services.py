@@ -835,6 +835,31 @@ class Tally:
         return self.yes + self.no + self.abstain
 
 
+# The live counts, built once: every view of an open vote (and its 30-second poll) runs
+# them, and building a statement costs more than counting one village's ballots.
+_VERSION_ID = sa.bindparam("version_id", type_=sa.Integer)
+_BALLOTS_CAST = (
+    sa.select(sa.func.count()).select_from(Ballot).where(Ballot.version_id == _VERSION_ID)
+)
+_HOUSEHOLDS_REPRESENTED = (
+    sa.select(sa.func.count(sa.distinct(VoteEligibility.household_id)))
+    .select_from(VoteEligibility)
+    .join(
+        Ballot,
+        sa.and_(
+            Ballot.version_id == VoteEligibility.version_id,
+            Ballot.resident_id == VoteEligibility.resident_id,
+        ),
+    )
+    .where(VoteEligibility.version_id == _VERSION_ID)
+)
+_BALLOTS_BY_CHOICE_AND_CHANNEL = (
+    sa.select(Ballot.choice, Ballot.channel, sa.func.count())
+    .where(Ballot.version_id == _VERSION_ID)
+    .group_by(Ballot.choice, Ballot.channel)
+)
+
+
 def turnout(version: RuleVersion) -> Turnout:
     """Who has taken part so far: always public. Before the vote opens, all zero."""
     if version.result is not None:
@@ -842,9 +867,7 @@ def turnout(version: RuleVersion) -> Turnout:
         return Turnout(r.eligible_count, r.turnout, r.household_count, r.households_represented)
     if version.vote_opened_at is None:
         return Turnout(0, 0, 0, 0)
-    voted = db.session.scalar(
-        sa.select(sa.func.count()).select_from(Ballot).where(Ballot.version_id == version.id)
-    )
+    voted = db.session.scalar(_BALLOTS_CAST, {"version_id": version.id})
     return Turnout(
         version.roll_eligible_count or 0,
         voted,
@@ -855,18 +878,7 @@ def turnout(version: RuleVersion) -> Turnout:
 
 def _households_represented(version: RuleVersion) -> int:
     """Households with at least one member on the roll who has cast a ballot."""
-    return db.session.scalar(
-        sa.select(sa.func.count(sa.distinct(VoteEligibility.household_id)))
-        .select_from(VoteEligibility)
-        .join(
-            Ballot,
-            sa.and_(
-                Ballot.version_id == VoteEligibility.version_id,
-                Ballot.resident_id == VoteEligibility.resident_id,
-            ),
-        )
-        .where(VoteEligibility.version_id == version.id)
-    )
+    return db.session.scalar(_HOUSEHOLDS_REPRESENTED, {"version_id": version.id})
 
 
 def tally_is_visible(version: RuleVersion) -> bool:
@@ -884,11 +896,7 @@ def tally(version: RuleVersion) -> Tally | None:
 
 
 def _count(version: RuleVersion) -> Tally:
-    rows = db.session.execute(
-        sa.select(Ballot.choice, Ballot.channel, sa.func.count())
-        .where(Ballot.version_id == version.id)
-        .group_by(Ballot.choice, Ballot.channel)
-    ).all()
+    rows = db.session.execute(_BALLOTS_BY_CHOICE_AND_CHANNEL, {"version_id": version.id}).all()
     by_choice = {c: 0 for c in BallotChoice}
     by_channel = {c: 0 for c in BallotChannel}
     for choice, channel, n in rows:
