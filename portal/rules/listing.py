@@ -272,29 +272,38 @@ def filings_of(versions: list[RuleVersion]) -> dict[int, RuleFiling]:
     return {f.version_id: f for f in filings}
 
 
+# A version page's statements, built once with bound parameters (see _home_votes_statement).
+_PUBLIC_VERSION = (
+    sa.select(RuleVersion)
+    .join(RuleVersion.document)
+    .options(contains_eager(RuleVersion.document), joinedload(RuleVersion.result))
+    .where(
+        RuleDocument.id == sa.bindparam("document_id", type_=sa.Integer),
+        RuleDocument.village_id == sa.bindparam("village_id", type_=sa.Integer),
+        RuleVersion.number == sa.bindparam("number", type_=sa.Integer),
+        RuleVersion.state.in_(PUBLIC_STATES),
+    )
+)
+_ARTICLES_OF = (
+    sa.select(RuleArticle)
+    .where(RuleArticle.version_id == sa.bindparam("version_id", type_=sa.Integer))
+    .order_by(RuleArticle.position, RuleArticle.id)
+)
+_COMMENT_COUNTS = (
+    sa.select(ArticleComment.article_id, sa.func.count())
+    .where(ArticleComment.version_id == sa.bindparam("version_id", type_=sa.Integer))
+    .group_by(ArticleComment.article_id)
+)
+
+
 def public_version(village: Village, document_id: int, number: int) -> RuleVersion | None:
     """A version of one of the village's documents, with its document and result."""
-    return db.session.scalar(
-        sa.select(RuleVersion)
-        .join(RuleVersion.document)
-        .options(contains_eager(RuleVersion.document), joinedload(RuleVersion.result))
-        .where(
-            RuleDocument.id == document_id,
-            RuleDocument.village_id == village.id,
-            RuleVersion.number == number,
-            RuleVersion.state.in_(PUBLIC_STATES),
-        )
-    )
+    params = {"document_id": document_id, "village_id": village.id, "number": number}
+    return db.session.scalar(_PUBLIC_VERSION, params)
 
 
 def articles_of(version: RuleVersion) -> list[RuleArticle]:
-    return list(
-        db.session.scalars(
-            sa.select(RuleArticle)
-            .where(RuleArticle.version_id == version.id)
-            .order_by(RuleArticle.position, RuleArticle.id)
-        )
-    )
+    return list(db.session.scalars(_ARTICLES_OF, {"version_id": version.id}))
 
 
 def article_at(version: RuleVersion, position: int) -> RuleArticle | None:
@@ -307,12 +316,7 @@ def article_at(version: RuleVersion, position: int) -> RuleArticle | None:
 
 def comment_counts(version: RuleVersion) -> dict[int, int]:
     """{article id: comments on it}, hidden ones included (they show as hidden)."""
-    rows = db.session.execute(
-        sa.select(ArticleComment.article_id, sa.func.count())
-        .where(ArticleComment.version_id == version.id)
-        .group_by(ArticleComment.article_id)
-    )
-    return dict(rows.all())
+    return dict(db.session.execute(_COMMENT_COUNTS, {"version_id": version.id}).all())
 
 
 def thread(article: RuleArticle, limit: int = THREAD_LIMIT) -> list[ArticleComment]:

@@ -652,18 +652,23 @@ def vote_is_open(version: RuleVersion, now: datetime | None = None) -> bool:
     )
 
 
+_RESIDENT_ID = sa.bindparam("resident_id", type_=sa.Integer)
+_ELIGIBILITY = sa.select(VoteEligibility).where(
+    VoteEligibility.version_id == sa.bindparam("version_id", type_=sa.Integer),
+    VoteEligibility.resident_id == _RESIDENT_ID,
+)
+_BALLOT_OF = sa.select(Ballot).where(
+    Ballot.version_id == sa.bindparam("version_id", type_=sa.Integer),
+    Ballot.resident_id == _RESIDENT_ID,
+)
+
+
 def eligibility(version: RuleVersion, resident_id: int) -> VoteEligibility | None:
-    return db.session.scalar(
-        sa.select(VoteEligibility).where(
-            VoteEligibility.version_id == version.id, VoteEligibility.resident_id == resident_id
-        )
-    )
+    return db.session.scalar(_ELIGIBILITY, {"version_id": version.id, "resident_id": resident_id})
 
 
 def ballot_of(version: RuleVersion, resident_id: int) -> Ballot | None:
-    return db.session.scalar(
-        sa.select(Ballot).where(Ballot.version_id == version.id, Ballot.resident_id == resident_id)
-    )
+    return db.session.scalar(_BALLOT_OF, {"version_id": version.id, "resident_id": resident_id})
 
 
 def _lock_eligibility(version: RuleVersion, resident_id: int) -> VoteEligibility | None:
