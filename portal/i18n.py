@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import lru_cache
+from zoneinfo import ZoneInfo
 
+from babel import dates
 from flask import has_request_context, request
-from flask_babel import format_date as babel_format_date
-from flask_babel import format_datetime as babel_format_datetime
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
 LANG_COOKIE = "lang"
 ZH = "zh_Hans_CN"
 EN = "en"
+# Dates and times are shown in the villages' own zone (also BABEL_DEFAULT_TIMEZONE).
+LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 
 
 def select_locale() -> str:
@@ -30,19 +33,29 @@ def is_english() -> bool:
     return str(get_locale()) == EN
 
 
+@lru_cache(maxsize=4096)
+def _formatted(value: date | datetime, pattern: str, locale: str) -> str:
+    """Babel's formatting, remembered: a pure function of its arguments, and a page shows
+    the same few dates again and again (Babel parses the pattern on every call)."""
+    if isinstance(value, datetime):
+        return dates.format_datetime(value, pattern, tzinfo=LOCAL_TZ, locale=locale)
+    return dates.format_date(value, pattern, locale=locale)
+
+
 def format_date(value: date | datetime | None) -> str:
     """2026年11月26日 in Chinese, 26 Nov 2026 in English; times in Asia/Shanghai."""
     if value is None:
         return ""
-    if isinstance(value, datetime):
-        return babel_format_datetime(value, "d MMM y" if is_english() else "y年M月d日")
-    return babel_format_date(value, "d MMM y" if is_english() else "y年M月d日")
+    english = is_english()
+    return _formatted(value, "d MMM y" if english else "y年M月d日", EN if english else ZH)
 
 
 def format_datetime(value: datetime | None) -> str:
     if value is None:
         return ""
-    return babel_format_datetime(value, "d MMM y HH:mm" if is_english() else "y年M月d日 HH:mm")
+    english = is_english()
+    pattern = "d MMM y HH:mm" if english else "y年M月d日 HH:mm"
+    return _formatted(value, pattern, EN if english else ZH)
 
 
 def list_of(items) -> str:

@@ -10,7 +10,7 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
 
-from portal.i18n import format_date
+from portal.i18n import format_date, format_datetime
 
 ROOT = Path(__file__).resolve().parent.parent
 CATALOGUE = ROOT / "portal" / "translations" / "en" / "LC_MESSAGES" / "messages.po"
@@ -61,5 +61,9 @@ def test_dates_in_each_language(app):
     moment = datetime(2026, 11, 25, 20, 0, tzinfo=UTC)  # 26 Nov in Asia/Shanghai
     with app.app_context(), app.test_request_context():
         assert format_date(moment) == "2026年11月26日"
+        assert format_datetime(moment) == "2026年11月26日 04:00"
+        assert format_date(moment.date()) == "2026年11月25日"  # a date has no zone
+        assert format_datetime(moment.replace(tzinfo=None)) == "2026年11月26日 04:00"  # UTC
     with app.app_context(), app.test_request_context(headers={"Cookie": "lang=en"}):
         assert format_date(moment) == "26 Nov 2026"
+        assert format_datetime(moment) == "26 Nov 2026 04:00"
