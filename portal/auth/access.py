@@ -14,6 +14,7 @@ from functools import wraps
 import sqlalchemy as sa
 from flask import abort, g
 from flask_login import current_user
+from sqlalchemy.orm import joinedload
 
 from portal.auth.models import Role, RoleGrant, User
 from portal.extensions import db
@@ -116,7 +117,12 @@ def admin_required(view: Callable) -> Callable:
 
 # Statements every village page runs, built once with bound parameters: building a
 # statement and its cache key costs more than running it on a small indexed lookup.
-_VILLAGE_BY_SLUG = sa.select(Village).where(Village.slug == sa.bindparam("slug", type_=sa.String))
+# The town comes in the same statement: the village home names it.
+_VILLAGE_BY_SLUG = (
+    sa.select(Village)
+    .options(joinedload(Village.town))
+    .where(Village.slug == sa.bindparam("slug", type_=sa.String))
+)
 _ROLES_IN_VILLAGE = sa.select(
     RoleGrant.role,
     # the village of the user's roster entry, beside the grants: one statement

@@ -15,6 +15,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from sqlalchemy.orm import defer
 
 from portal import clock
 from portal.audit.services import record_action
@@ -388,6 +389,7 @@ def published_notices(village: Village, category: NoticeCategory | None = None) 
 # The village home's notices, built once (every page view of every village runs it).
 _HOME_NOTICES = (
     sa.select(Notice)
+    .options(defer(Notice.body), defer(Notice.body_html))  # a list shows no body
     .where(
         Notice.village_id == sa.bindparam("village_id", type_=sa.Integer),
         Notice.state == NoticeState.PUBLISHED,
