@@ -377,9 +377,11 @@ def has_read(notice: Notice, user: User) -> bool:
 
 
 def published_notices(village: Village, category: NoticeCategory | None = None) -> sa.Select:
-    """The public list: pinned first, then newest first."""
-    query = sa.select(Notice).where(
-        Notice.village_id == village.id, Notice.state == NoticeState.PUBLISHED
+    """The public list: pinned first, then newest first (the bodies are not read)."""
+    query = (
+        sa.select(Notice)
+        .options(defer(Notice.body), defer(Notice.body_html))
+        .where(Notice.village_id == village.id, Notice.state == NoticeState.PUBLISHED)
     )
     if category is not None:
         query = query.where(Notice.category == category)
