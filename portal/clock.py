@@ -1,6 +1,10 @@
 """The one source of the current time, so tests can control it."""
 
 from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
+# The portal's time zone: dates are shown, and periods and vote days counted, in it.
+LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 
 
 def now() -> datetime:
@@ -9,6 +13,4 @@ def now() -> datetime:
 
 def today_local() -> date:
     """Today's date in the portal's time zone (Asia/Shanghai)."""
-    from zoneinfo import ZoneInfo
-
-    return now().astimezone(ZoneInfo("Asia/Shanghai")).date()
+    return now().astimezone(LOCAL_TZ).date()

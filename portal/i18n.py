@@ -4,18 +4,17 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from functools import lru_cache
-from zoneinfo import ZoneInfo
 
 from babel import dates
 from flask import has_request_context, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
+from portal.clock import LOCAL_TZ  # also BABEL_DEFAULT_TIMEZONE
+
 LANG_COOKIE = "lang"
 ZH = "zh_Hans_CN"
 EN = "en"
-# Dates and times are shown in the villages' own zone (also BABEL_DEFAULT_TIMEZONE).
-LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 
 
 def select_locale() -> str:

@@ -32,7 +32,6 @@ from collections import deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -54,7 +53,7 @@ from portal.notices.models import (
 )
 from portal.villages.models import Village
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
+SHANGHAI = clock.LOCAL_TZ
 DEFAULT_GRACE_DAYS = 10
 GRACE_DAYS_MAX = 60
 

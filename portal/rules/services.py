@@ -21,7 +21,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -51,7 +50,7 @@ from portal.rules.models import (
 from portal.search.services import index_rule_document
 from portal.villages.models import Household, QuorumMode, Resident, Village
 
-LOCAL_TZ = ZoneInfo("Asia/Shanghai")
+LOCAL_TZ = clock.LOCAL_TZ
 VOTING_AGE = 18
 TITLE_MAX = 100
 ARTICLE_MAX = 2000
