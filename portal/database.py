@@ -40,13 +40,64 @@ def _configure_sqlite(engine: sa.Engine) -> None:
         connection.exec_driver_sql(f"BEGIN {mode}")
 
 
+class TransactionAlreadyOpen(RuntimeError):
+    """A write transaction was asked for while the session holds someone else's writes."""
+
+
+def _install_write_tracking() -> None:
+    """Remember, per session transaction, whether anything has been flushed in it."""
+    from sqlalchemy.orm import Session
+
+    @sa.event.listens_for(Session, "after_flush")
+    def note_write(session, _context):
+        session.info["wrote"] = True
+
+    @sa.event.listens_for(Session, "after_transaction_end")
+    def forget_write(session, transaction):
+        if transaction.parent is None:
+            session.info.pop("wrote", None)
+            if session.info.get("write_transaction") is transaction:
+                session.info.pop("write_transaction", None)
+
+
+_install_write_tracking()
+
+
+def has_pending_writes() -> bool:
+    session = db.session()
+    return bool(session.new or session.dirty or session.deleted or session.info.get("wrote"))
+
+
+def in_write_transaction() -> bool:
+    """Whether the session is inside the write transaction `write_transaction()` began."""
+    session = db.session()
+    current = session.get_transaction()
+    return current is not None and session.info.get("write_transaction") is current
+
+
 def write_transaction() -> None:
     """Start the session's transaction holding the write lock.
 
     Call first thing in a user action that reads and then writes (balances, stock,
-    caps, invite codes). On SQLite this is `BEGIN IMMEDIATE`; on PostgreSQL the
-    action locks its rows with `SELECT ... FOR UPDATE` as well.
+    caps, invite codes); `portal.actions.unit_of_work()` does. On SQLite this is
+    `BEGIN IMMEDIATE`; on PostgreSQL the action locks its rows with
+    `SELECT ... FOR UPDATE` as well.
+
+    Inside the write transaction this began, it does nothing (a service called by
+    another joins its transaction). A read-only transaction in progress (the page's
+    lookups of the village and the user) is ended first: it holds nothing to lose.
+    Anything else is refused: a transaction with writes in it is someone else's unit
+    of work, and committing it here would commit it by accident.
     """
-    if db.session().in_transaction():
-        db.session.commit()
-    db.session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+    if in_write_transaction():
+        return
+    session = db.session()
+    if session.in_transaction():
+        if has_pending_writes():
+            raise TransactionAlreadyOpen(
+                "write_transaction() inside a transaction that has written: commit or roll "
+                "back that work first"
+            )
+        session.rollback()
+    session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+    session.info["write_transaction"] = session.get_transaction()

@@ -21,7 +21,7 @@ class ActionLog(db.Model):
     __table_args__ = (sa.Index("ix_action_log_village_at", "village_id", "at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.default_now)
     actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"), index=True)
     role: Mapped[str] = mapped_column(sa.String(20))
     village_id: Mapped[int | None] = mapped_column(sa.ForeignKey("village.id"))

@@ -12,7 +12,8 @@ from collections.abc import Callable, Iterable
 from functools import wraps
 
 import sqlalchemy as sa
-from flask import abort, g
+from flask import abort, g, has_request_context
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
@@ -22,6 +23,7 @@ from portal.villages.models import Resident, Town, Village
 
 PUBLIC = "public"
 LOGIN = "login"
+VILLAGER = "village:villager"
 
 
 def public(view: Callable) -> Callable:
@@ -79,6 +81,48 @@ def village_role(*roles: Role) -> Callable[[Callable], Callable]:
     return decorator
 
 
+def village_or_town_role(
+    village_roles: Iterable[Role], town_roles: Iterable[Role]
+) -> Callable[[Callable], Callable]:
+    """Logged in, and holding one of `village_roles` in the village named by the URL, or one
+    of `town_roles` for that village's town.
+
+    For the pages the town oversees as well as the village (the action log, DESIGN.md 2.6):
+    an official of the town 镇街 reads them without a role in the village. The town's
+    grants are looked up only for someone who holds no village role here, so a committee
+    member's request costs what `village_role` costs.
+    """
+    village_roles = tuple(village_roles)
+    town_roles = tuple(town_roles)
+
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapper(*args, village: str, **kwargs):
+            if not current_user.is_authenticated:
+                from portal.extensions import login_manager
+
+                return login_manager.unauthorized()
+            found = load_village(village)
+            held = roles_in_village(current_user, found)
+            if not held.intersection(village_roles):
+                grants = active_grants(current_user, town_roles, town_id=found.town_id)
+                if not grants:
+                    abort(403)
+                held = held | {grant.role for grant in grants}
+            g.roles = held
+            return view(*args, village=found, **kwargs)
+
+        wrapper.access = (
+            "village:"
+            + ",".join(sorted(r.value for r in village_roles))
+            + ";town:"
+            + ",".join(sorted(r.value for r in town_roles))
+        )
+        return wrapper
+
+    return decorator
+
+
 def town_role(*roles: Role) -> Callable[[Callable], Callable]:
     """Logged in, and holding one of `roles` for the town named by the URL."""
 
@@ -123,16 +167,20 @@ _VILLAGE_BY_SLUG = (
     .options(joinedload(Village.town))
     .where(Village.slug == sa.bindparam("slug", type_=sa.String))
 )
-_ROLES_IN_VILLAGE = sa.select(
-    RoleGrant.role,
-    # the village of the user's roster entry, beside the grants: one statement
-    sa.select(Resident.village_id)
-    .where(Resident.id == sa.bindparam("resident_id", type_=sa.Integer))
-    .scalar_subquery(),
-).where(
-    RoleGrant.user_id == sa.bindparam("user_id", type_=sa.Integer),
-    RoleGrant.village_id == sa.bindparam("village_id", type_=sa.Integer),
-    RoleGrant.revoked_at.is_(None),
+# The user's grants in the village, and (a row of its own) the village of their roster
+# entry: one statement, whether they hold a grant there or not.
+_ROLES_IN_VILLAGE = sa.union_all(
+    sa.select(
+        sa.cast(RoleGrant.role, sa.String(20)).label("role"),
+        sa.cast(sa.null(), sa.Integer).label("resident_village_id"),
+    ).where(
+        RoleGrant.user_id == sa.bindparam("user_id", type_=sa.Integer),
+        RoleGrant.village_id == sa.bindparam("village_id", type_=sa.Integer),
+        RoleGrant.revoked_at.is_(None),
+    ),
+    sa.select(sa.cast(sa.null(), sa.String(20)), Resident.village_id).where(
+        Resident.id == sa.bindparam("resident_id", type_=sa.Integer)
+    ),
 )
 
 
@@ -161,17 +209,72 @@ def active_grants(
 
 def roles_in_village(user: User, village: Village) -> set[Role]:
     """The roles `user` holds in `village`; a villager only while verified there."""
-    cache = g.setdefault("_roles_cache", {})
-    key = (user.id, village.id)
+    return _roles_in_village(user, village.id)
+
+
+def _roles_in_village(user: User, village_id: int) -> set[Role]:
+    cache = g.setdefault("_roles_cache", {}) if has_request_context() else {}
+    key = (user.id, village_id)
     if key not in cache:
-        params = {"user_id": user.id, "village_id": village.id, "resident_id": user.resident_id}
+        params = {"user_id": user.id, "village_id": village_id, "resident_id": user.resident_id}
         rows = db.session.execute(_ROLES_IN_VILLAGE, params).all()
-        held = {role for role, _ in rows}
-        lives_here = bool(rows) and rows[0][1] == village.id
-        if Role.VILLAGER in held and not (user.is_verified and lives_here):
+        held = {Role(role) for role, _ in rows if role is not None}
+        lives_here = any(home == village_id for role, home in rows if role is None)
+        # A villager is a verified registration linked to a resident of this village,
+        # whatever grants say: the grant follows the verification, not the other way.
+        if user.is_verified and lives_here and not user.disabled:
+            held.add(Role.VILLAGER)
+        else:
             held.discard(Role.VILLAGER)
         cache[key] = held
     return cache[key]
+
+
+def is_verified_villager(user, village_id: int) -> bool:
+    """The one test of who is a verified villager 已核实村民 of a village.
+
+    A registration the committee verified (or made with an invite code), linked to a
+    resident on that village's roster, and an account not disabled. Views and services
+    ask this same question (may they vote, comment, ask, nominate...).
+    """
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    return Role.VILLAGER in _roles_in_village(user, village_id)
+
+
+def villager_refusal(user, village_id: int) -> str | None:
+    """Why `user` is not a verified villager of the village, in words for them; None if
+    they are. A visitor is asked to log in."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return _("请先登录。本村已核实的村民登录后可以办理。")
+    if is_verified_villager(user, village_id):
+        return None
+    if user.village_id == village_id and not user.is_verified:
+        return _("您的注册还在等村委会核实，核实以后就可以办理了。")
+    return _("只有本村已核实的村民可以办理。")
+
+
+def villager_required(view: Callable) -> Callable:
+    """Logged in, and a verified villager of the village named by the URL; anyone else
+    logged in is told why in words (not yet verified, another village), with 403."""
+
+    @wraps(view)
+    def wrapper(*args, village: str, **kwargs):
+        if not current_user.is_authenticated:
+            from portal.extensions import login_manager
+
+            return login_manager.unauthorized()
+        found = load_village(village)
+        refusal = villager_refusal(current_user, found.id)
+        if refusal is not None:
+            from portal.errors import render_error
+
+            return render_error(403, refusal)
+        g.roles = roles_in_village(current_user, found)
+        return view(*args, village=found, **kwargs)
+
+    wrapper.access = VILLAGER
+    return wrapper
 
 
 def is_admin(user: User) -> bool:

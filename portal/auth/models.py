@@ -9,15 +9,9 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal import clock
-from portal.coltypes import UTCDateTime
+from portal.coltypes import UTCDateTime, str_enum
 from portal.extensions import db
 from portal.villages.models import Grid, Household, Resident, Town, Village
-
-
-def str_enum(cls, length: int = 20) -> sa.Enum:
-    return sa.Enum(
-        cls, native_enum=False, length=length, values_callable=lambda e: [m.value for m in e]
-    )
 
 
 class Role(enum.StrEnum):
@@ -53,7 +47,7 @@ class User(db.Model):
     # Bumped by "log out everywhere": every older session cookie stops working.
     session_version: Mapped[int] = mapped_column(default=1)
     disabled: Mapped[bool] = mapped_column(default=False)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.default_now)
 
     resident: Mapped[Resident | None] = relationship()
     village: Mapped[Village | None] = relationship()
@@ -92,7 +86,7 @@ class RoleGrant(db.Model):
     grid_id: Mapped[int | None] = mapped_column(sa.ForeignKey("grid.id"))
     town_id: Mapped[int | None] = mapped_column(sa.ForeignKey("town.id"))
     granted_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
-    granted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    granted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.default_now)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship(back_populates="grants", foreign_keys=[user_id])
@@ -115,7 +109,7 @@ class InviteCode(db.Model):
     household_id: Mapped[int] = mapped_column(sa.ForeignKey("household.id"), index=True)
     resident_id: Mapped[int | None] = mapped_column(sa.ForeignKey("resident.id"))
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.default_now)
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     used_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))

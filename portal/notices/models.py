@@ -16,7 +16,7 @@ from markupsafe import Markup
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal import clock
-from portal.coltypes import UTCDateTime
+from portal.coltypes import UTCDateTime, str_enum
 from portal.extensions import db
 from portal.villages.models import Village
 
@@ -25,12 +25,6 @@ if TYPE_CHECKING:
 
 TITLE_MAX = 100
 BODY_MAX = 20_000
-
-
-def str_enum(cls, length: int = 20) -> sa.Enum:
-    return sa.Enum(
-        cls, native_enum=False, length=length, values_callable=lambda e: [m.value for m in e]
-    )
 
 
 class NoticeCategory(enum.StrEnum):
@@ -84,8 +78,8 @@ class Notice(db.Model):
     read_count: Mapped[int] = mapped_column(default=0)
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
     published_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.default_now)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.default_now)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
@@ -120,7 +114,7 @@ class NoticeRead(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     notice_id: Mapped[int] = mapped_column(sa.ForeignKey("notice.id"))
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"), index=True)
-    read_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    read_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.default_now)
 
 
 class AttachmentKind(enum.StrEnum):
@@ -146,7 +140,7 @@ class NoticeAttachment(db.Model):
     width: Mapped[int | None]
     height: Mapped[int | None]
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.default_now)
 
     notice: Mapped[Notice] = relationship()
 
@@ -170,7 +164,7 @@ class NoticeQuestion(db.Model):
     village_id: Mapped[int] = mapped_column(sa.ForeignKey("village.id"))
     asked_by_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"))
     body: Mapped[str] = mapped_column(sa.String(QUESTION_MAX))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.default_now)
     answer: Mapped[str | None] = mapped_column(sa.String(ANSWER_MAX))
     answered_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -203,4 +197,4 @@ class DisclosureItem(db.Model):
     cadence: Mapped[DisclosureCadence] = mapped_column(str_enum(DisclosureCadence))
     grace_days: Mapped[int] = mapped_column(default=10)
     active: Mapped[bool] = mapped_column(default=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.default_now)

@@ -120,7 +120,7 @@ def vote(village, document_id: int, number: int):
         version=version,
         articles=articles[:ARTICLE_TITLES_FIT],
         more_articles=max(0, len(articles) - ARTICLE_TITLES_FIT),
-        opened=version.state == VersionState.VOTING,
+        opened=version.shown_state == VersionState.VOTING,
         turnout=rules.turnout(version),
         url=url,
         qr=qr_svg(url, _("二维码，扫码打开 %(url)s", url=url)),

@@ -7,11 +7,11 @@
 
 The committee changes things; the supervision committee 村务监督委员会 reads every page
 and changes nothing. Every action is one transaction: the service changes the rows and
-adds its action-log row, the view commits once, and a refusal (`RuleError`) rolls it
-all back and is shown beside the form with 422. Each page's context is built by one
-function; an htmx request aimed at one region of the version page (the article list,
-the paper-ballot panel, its search results, one comment) gets that block of the same
-template.
+adds its action-log row inside one `unit_of_work()`, and a refusal rolls it all back
+and is shown beside the form with the refusal's status (422 for the rules' own).
+Each page's context is built by one function; an htmx request aimed at one region of
+the version page (the article list, the paper-ballot panel, its search results, one
+comment) gets that block of the same template.
 """
 
 from __future__ import annotations
@@ -27,8 +27,8 @@ from sqlalchemy.orm import contains_eager, joinedload
 from werkzeug.routing import BuildError
 
 from portal import clock
+from portal.actions import Refusal, unit_of_work
 from portal.auth.access import village_role
-from portal.database import write_transaction
 from portal.extensions import db
 from portal.htmx import htmx_target, is_boosted, is_htmx, redirect_after_post, render
 from portal.manage.blueprint import EDITORS, READERS, can_edit, page_arg
@@ -213,14 +213,14 @@ def create(village):
     form = DocumentForm()
     if not form.validate_on_submit():
         return render("rules/manage_index.html", status=422, **_documents_context(village, form))
-    write_transaction()
     try:
-        document = services.create_document(current_user, village, form.title.data)
-        db.session.commit()
-    except RuleError as error:
-        db.session.rollback()
+        with unit_of_work():
+            document = services.create_document(current_user, village, form.title.data)
+    except Refusal as error:
         form.title.errors = [*form.title.errors, error.message]
-        return render("rules/manage_index.html", status=422, **_documents_context(village, form))
+        return render(
+            "rules/manage_index.html", status=error.status, **_documents_context(village, form)
+        )
     flash(
         _("已新建《%(title)s》，第 1 版草案已经备好，可以开始写条文。", title=document.title),
         "success",
@@ -279,15 +279,13 @@ def document(village, document_id: int):
 def start_draft(village, document_id: int):
     """Start an amendment from the version in force (or after a return for correction)."""
     found = _document_or_404(village, document_id)
-    write_transaction()
     try:
-        version = services.new_draft(current_user, found)
-        db.session.commit()
-    except RuleError as error:
-        db.session.rollback()
+        with unit_of_work():
+            version = services.new_draft(current_user, found)
+    except Refusal as error:
         return render(
             "rules/manage_document.html",
-            status=422,
+            status=error.status,
             **_document_context(village, found, error.message),
         )
     flash(_("第 %(n)s 版草案已建好，条文抄自现行版本，可以开始修改。", n=version.number), "success")
@@ -389,7 +387,9 @@ def _version_context(
     q: str | None = None,
 ) -> dict:
     """Everything the version page shows, for the whole page or any of its blocks."""
-    state = version.state
+    # The state as the clock has it: a vote whose opening time has come is voting, its
+    # roll frozen by the first ballot or `flask tick`, not by this page.
+    state = version.shown_state
     document = version.document
     context = {
         "village": village,
@@ -441,7 +441,7 @@ def _version_context(
             _roll_search(version, q) if state == VersionState.VOTING else ([], {}, [])
         )
         context.update(
-            turnout=services.turnout(version),
+            turnout=services.turnout(version, now),
             tally=services.tally(version),
             q=q,
             residents=residents,
@@ -489,10 +489,6 @@ def _version_page(village, version: RuleVersion, status: int = 200, **extras):
 @village_role(*READERS)
 def version(village, document_id: int, number: int):
     found = _version_or_404(village, document_id, number)
-    # An announced vote opens by itself when its day comes: the page that shows it is
-    # where that happens (the roll is frozen as of the opening time, not of this visit).
-    if services.open_vote_if_due(found):
-        db.session.commit()
     editing = request.args.get("edit", type=int)
     return _version_page(village, found, editing=editing)
 
@@ -522,13 +518,13 @@ def add_article(village, document_id: int, number: int):
     form = ArticleForm()
     if not form.validate_on_submit():
         return _version_page(village, found, 422, article_form=form)
-    write_transaction()
     try:
-        article = services.add_article(current_user, found, form.body.data, title=form.title.data)
-        db.session.commit()
-    except RuleError as error:
-        db.session.rollback()
-        return _version_page(village, found, 422, article_form=form, message=error.message)
+        with unit_of_work():
+            article = services.add_article(
+                current_user, found, form.body.data, title=form.title.data
+            )
+    except Refusal as error:
+        return _version_page(village, found, error.status, article_form=form, message=error.message)
     return _after(
         village,
         found,
@@ -545,14 +541,12 @@ def edit_article(village, document_id: int, number: int, article_id: int):
     form = _edit_form()
     if not form.validate():
         return _version_page(village, found, 422, edit_form=form, editing=article.id)
-    write_transaction()
     try:
-        services.edit_article(current_user, article, form.body.data, title=form.title.data)
-        db.session.commit()
-    except RuleError as error:
-        db.session.rollback()
+        with unit_of_work():
+            services.edit_article(current_user, article, form.body.data, title=form.title.data)
+    except Refusal as error:
         return _version_page(
-            village, found, 422, edit_form=form, editing=article.id, message=error.message
+            village, found, error.status, edit_form=form, editing=article.id, message=error.message
         )
     return _after(
         village, found, _("第 %(n)s 条已保存。", n=article.position), anchor=f"article-{article.id}"
@@ -565,15 +559,13 @@ def move_article(village, document_id: int, number: int, article_id: int):
     found = _version_or_404(village, document_id, number)
     article = _article_or_404(found, article_id)
     position = request.form.get("position", type=int)
-    write_transaction()
     try:
-        if position is None:
-            raise RuleError(_("条文位置无效。"))
-        services.move_article(current_user, article, position)
-        db.session.commit()
-    except RuleError as error:
-        db.session.rollback()
-        return _version_page(village, found, 422, message=error.message)
+        with unit_of_work():
+            if position is None:
+                raise RuleError(_("条文位置无效。"))
+            services.move_article(current_user, article, position)
+    except Refusal as error:
+        return _version_page(village, found, error.status, message=error.message)
     return _after(
         village, found, _("已移到第 %(n)s 条。", n=position), anchor=f"article-{article.id}"
     )
@@ -585,13 +577,11 @@ def remove_article(village, document_id: int, number: int, article_id: int):
     found = _version_or_404(village, document_id, number)
     article = _article_or_404(found, article_id)
     position = article.position
-    write_transaction()
     try:
-        services.remove_article(current_user, article)
-        db.session.commit()
-    except RuleError as error:
-        db.session.rollback()
-        return _version_page(village, found, 422, message=error.message)
+        with unit_of_work():
+            services.remove_article(current_user, article)
+    except Refusal as error:
+        return _version_page(village, found, error.status, message=error.message)
     return _after(village, found, _("已删除原第 %(n)s 条，后面的条文已重新编号。", n=position))
 
 
@@ -605,16 +595,14 @@ def open_consultation(village, document_id: int, number: int):
     form = ConsultationForm()
     if not form.validate_on_submit():
         return _version_page(village, found, 422, consultation_form=form)
-    write_transaction()
     try:
-        services.open_consultation(current_user, found, ends_at=form.ends_at())
-        db.session.commit()
-    except RuleError as error:
-        db.session.rollback()
+        with unit_of_work():
+            services.open_consultation(current_user, found, ends_at=form.ends_at())
+    except Refusal as error:
         if found.state == VersionState.DRAFT:
             form.form_errors.append(error.message)
-            return _version_page(village, found, 422, consultation_form=form)
-        return _version_page(village, found, 422, message=error.message)
+            return _version_page(village, found, error.status, consultation_form=form)
+        return _version_page(village, found, error.status, message=error.message)
     flash(_("已开始征求意见：村民可以在村规民约页面逐条提意见了。"), "success")
     return redirect_after_post(_version_url(village, found))
 
@@ -635,17 +623,15 @@ def hide_comment(village, document_id: int, number: int, comment_id: int):
             hide_errors={comment.id: " ".join(str(e) for e in form.reason.errors)},
             hide_values={comment.id: reason},
         )
-    write_transaction()
-    comment = _comment_or_404(found, comment_id)
     try:
-        services.hide_comment(current_user, comment, reason)
-        db.session.commit()
-    except RuleError as error:
-        db.session.rollback()
+        with unit_of_work():
+            comment = _comment_or_404(found, comment_id)
+            services.hide_comment(current_user, comment, reason)
+    except Refusal as error:
         return _version_page(
             village,
             found,
-            422,
+            error.status,
             comment=_comment_or_404(found, comment_id),
             message=error.message,
             hide_errors={comment_id: error.message},
@@ -667,22 +653,20 @@ def announce_vote(village, document_id: int, number: int):
     form = AnnounceVoteForm()
     if not form.validate_on_submit():
         return _version_page(village, found, 422, announce_form=form)
-    write_transaction()
     try:
-        services.announce_vote(
-            current_user,
-            found,
-            opens_at=form.opens_at(),
-            closes_at=form.closes_at(),
-            tally_visibility=form.tally_visibility.data,
-        )
-        db.session.commit()
-    except RuleError as error:
-        db.session.rollback()
+        with unit_of_work():
+            services.announce_vote(
+                current_user,
+                found,
+                opens_at=form.opens_at(),
+                closes_at=form.closes_at(),
+                tally_visibility=form.tally_visibility.data,
+            )
+    except Refusal as error:
         if found.state == VersionState.CONSULTATION and not found.vote_announced:
             form.form_errors.append(error.message)
-            return _version_page(village, found, 422, announce_form=form)
-        return _version_page(village, found, 422, message=error.message)
+            return _version_page(village, found, error.status, announce_form=form)
+        return _version_page(village, found, error.status, message=error.message)
     flash(_("表决已公告，村规民约页面和村首页都会显示。"), "success")
     return redirect_after_post(_version_url(village, found))
 
@@ -703,10 +687,10 @@ def paper_ballot(village, document_id: int, number: int):
     form = PaperBallotForm(meta={"csrf": False})
     q = clean_query(request.form.get("q"))
 
-    def refused(message: str):
-        if found.state != VersionState.VOTING:
-            return _version_page(village, found, 422, message=message)
-        return _version_page(village, found, 422, ballot_message=message, q=q)
+    def refused(message: str, status: int = 422):
+        if found.shown_state != VersionState.VOTING:
+            return _version_page(village, found, status, message=message)
+        return _version_page(village, found, status, ballot_message=message, q=q)
 
     if not form.validate():
         errors = form.choice.errors or form.resident_id.errors
@@ -715,13 +699,11 @@ def paper_ballot(village, document_id: int, number: int):
     resident = _roll_resident(village, form.resident_id.data)
     if resident is None:
         return refused(_("名单上没有这个人，请重新查找。"))
-    write_transaction()
     try:
-        services.enter_paper_ballot(current_user, found, resident, form.choice.data)
-        db.session.commit()
-    except RuleError as error:
-        db.session.rollback()
-        return refused(error.message)
+        with unit_of_work():
+            services.enter_paper_ballot(current_user, found, resident, form.choice.data)
+    except Refusal as error:
+        return refused(error.message, error.status)
     done = _(
         "已录入%(name)s的纸质选票：%(choice)s。",
         name=resident.name,
@@ -734,13 +716,11 @@ def paper_ballot(village, document_id: int, number: int):
 @village_role(*EDITORS)
 def close_vote(village, document_id: int, number: int):
     found = _version_or_404(village, document_id, number)
-    write_transaction()
     try:
-        result = services.close_vote(current_user, found)
-        db.session.commit()
-    except RuleError as error:
-        db.session.rollback()
-        return _version_page(village, found, 422, message=error.message)
+        with unit_of_work():
+            result = services.close_vote(current_user, found)
+    except Refusal as error:
+        return _version_page(village, found, error.status, message=error.message)
     done = (
         _("表决已结束：通过。结果已作为“会议决定”公告。")
         if result.passed
@@ -757,12 +737,10 @@ def close_vote(village, document_id: int, number: int):
 @village_role(*EDITORS)
 def submit_filing(village, document_id: int, number: int):
     found = _version_or_404(village, document_id, number)
-    write_transaction()
     try:
-        services.submit_filing(current_user, found)
-        db.session.commit()
-    except RuleError as error:
-        db.session.rollback()
-        return _version_page(village, found, 422, message=error.message)
+        with unit_of_work():
+            services.submit_filing(current_user, found)
+    except Refusal as error:
+        return _version_page(village, found, error.status, message=error.message)
     flash(_("已报送镇街备案，办理结果会显示在这里。"), "success")
     return redirect_after_post(_version_url(village, found))

@@ -26,6 +26,7 @@ from portal.rules.models import (
     RuleFiling,
     RuleVersion,
     VersionState,
+    VotePhase,
     VoteResult,
 )
 from portal.villages.models import Village
@@ -44,38 +45,6 @@ HOME_LIMIT = 3
 THREAD_LIMIT = 200
 DOCUMENT_LIMIT = 50
 
-# Two-character surnames kept whole when a name is masked (欧阳**).
-COMPOUND_SURNAMES = (
-    "欧阳",
-    "司马",
-    "上官",
-    "诸葛",
-    "东方",
-    "皇甫",
-    "尉迟",
-    "公孙",
-    "慕容",
-    "长孙",
-    "宇文",
-    "司徒",
-    "夏侯",
-    "令狐",
-    "端木",
-    "独孤",
-    "南宫",
-    "西门",
-)
-
-
-def masked_name(name: str | None) -> str:
-    """张* / 王** / 欧阳**: the surname and a star per other character (PIPL, DESIGN 2.3)."""
-    name = (name or "").strip()
-    if not name:
-        return "*"
-    surname = next((s for s in COMPOUND_SURNAMES if name.startswith(s)), name[0])
-    return surname + "*" * max(len(name) - len(surname), 1)
-
-
 # --- the rules index ----------------------------------------------------------------
 
 
@@ -91,25 +60,6 @@ class IndexSections:
     @property
     def empty(self) -> bool:
         return not (self.in_force or self.voting or self.announced or self.consultation)
-
-
-def open_due_votes(village: Village, now: datetime | None = None) -> bool:
-    """Open every announced vote of the village whose time has come (see open_vote_if_due)."""
-    now = now or clock.now()
-    due = db.session.scalars(
-        sa.select(RuleVersion).where(
-            RuleVersion.village_id == village.id,
-            RuleVersion.state == VersionState.CONSULTATION,
-            RuleVersion.vote_opens_at.is_not(None),
-            RuleVersion.vote_opens_at <= now,
-        )
-    ).all()
-    opened = False
-    for version in due:
-        opened = services.open_vote_if_due(version, now) or opened
-    if opened:
-        db.session.commit()
-    return opened
 
 
 def index_sections(village: Village, now: datetime | None = None) -> IndexSections:
@@ -133,7 +83,7 @@ def index_sections(village: Village, now: datetime | None = None) -> IndexSectio
     for version, filing in rows:
         if version.state == VersionState.ADOPTED:
             in_force.append((version, filing))
-        elif version.state == VersionState.VOTING:
+        elif version.vote_phase(now) in (VotePhase.OPEN, VotePhase.ENDED):
             voting.append(version)
         else:
             if version.vote_announced_at is not None:
@@ -170,7 +120,7 @@ def index_sections(village: Village, now: datetime | None = None) -> IndexSectio
     )
     return IndexSections(
         in_force=in_force,
-        voting=[(v, services.turnout(v)) for v in voting],
+        voting=[(v, services.turnout(v, now)) for v in voting],
         announced=announced,
         consultation=consultation,
         results=results,
@@ -189,12 +139,7 @@ class HomeVote:
     @property
     def status(self) -> str:
         """announced, open, or ended (its window over, the result not yet out)."""
-        now = clock.now()
-        if self.version.vote_closes_at is not None and self.version.vote_closes_at <= now:
-            return "ended"
-        if self.version.vote_opens_at is not None and self.version.vote_opens_at <= now:
-            return "open"
-        return "announced"
+        return self.version.vote_phase().value
 
 
 @cache
@@ -228,8 +173,8 @@ def _home_votes_statement() -> sa.Select:
 def home_votes(village: Village, limit: int = HOME_LIMIT) -> list[HomeVote]:
     """Votes announced or open in the village, with how many have voted: one statement.
 
-    The home page writes nothing, so an announced vote whose opening time has passed
-    is shown as open here; the rules pages open it when they are viewed.
+    No page writes: an announced vote whose opening time has passed is open by the
+    clock (see `vote_phase`), whether its roll has been frozen yet or not.
     """
     rows = db.session.execute(
         _home_votes_statement(), {"village_id": village.id, "limit": limit}

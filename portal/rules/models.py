@@ -17,18 +17,12 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal import clock
-from portal.coltypes import UTCDateTime
+from portal.coltypes import UTCDateTime, str_enum
 from portal.extensions import db
 from portal.villages.models import Household, QuorumMode, Resident, Village
 
 if TYPE_CHECKING:
     from portal.auth.models import User
-
-
-def str_enum(cls, length: int = 20) -> sa.Enum:
-    return sa.Enum(
-        cls, native_enum=False, length=length, values_callable=lambda e: [m.value for m in e]
-    )
 
 
 class VersionState(enum.StrEnum):
@@ -38,6 +32,37 @@ class VersionState(enum.StrEnum):
     ADOPTED = "adopted"  # 通过: the rules in force
     REJECTED = "rejected"  # 未通过
     SUPERSEDED = "superseded"  # 已废止: replaced by a newer adopted version
+
+
+class VotePhase(enum.StrEnum):
+    """Where a version's vote stands, from its stored decisions and the clock."""
+
+    NONE = "none"  # no vote announced
+    ANNOUNCED = "announced"  # announced; the opening time has not come
+    OPEN = "open"  # between opening and closing: villagers vote online
+    ENDED = "ended"  # the window is over; paper ballots are entered, then it is closed
+    CLOSED = "closed"  # the result is frozen
+
+
+CLOSED_STATES = ("adopted", "rejected", "superseded")
+
+
+def vote_phase(version: RuleVersion, now: datetime) -> VotePhase:
+    """The phase of `version`'s vote at `now`; nothing is written to know it.
+
+    The roll is frozen by the first write that needs it (a ballot, a paper ballot,
+    closing) or by `flask tick`, so between the opening time and that write the stored
+    state still says consultation: the clock says the vote is open.
+    """
+    if version.state in CLOSED_STATES and version.vote_opens_at is not None:
+        return VotePhase.CLOSED
+    if version.vote_announced_at is None or version.vote_opens_at is None:
+        return VotePhase.NONE
+    if now < version.vote_opens_at:
+        return VotePhase.ANNOUNCED
+    if now < version.vote_closes_at:
+        return VotePhase.OPEN
+    return VotePhase.ENDED
 
 
 class TallyVisibility(enum.StrEnum):
@@ -69,7 +94,7 @@ class RuleDocument(db.Model):
     village_id: Mapped[int] = mapped_column(sa.ForeignKey("village.id"))
     title: Mapped[str] = mapped_column(sa.String(100))
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.default_now)
 
     village: Mapped[Village] = relationship()
     created_by: Mapped[User | None] = relationship("User")
@@ -115,11 +140,14 @@ class RuleVersion(db.Model):
     quorum_mode: Mapped[QuorumMode | None] = mapped_column(str_enum(QuorumMode))
     roll_eligible_count: Mapped[int | None]
     roll_household_count: Mapped[int | None]
+    # Residents with only a birth year, born 18 years before the opening year: they may
+    # have turned 18 after the opening day, so the roll leaves them out.
+    roll_year_rule_left_out: Mapped[int | None]
     adopted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     superseded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.default_now)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.default_now)
 
     document: Mapped[RuleDocument] = relationship(back_populates="versions")
     village: Mapped[Village] = relationship()
@@ -136,7 +164,25 @@ class RuleVersion(db.Model):
 
     @property
     def vote_opened(self) -> bool:
+        """Whether the vote's time has come (the roll frozen or not yet)."""
+        return self.vote_phase() not in (VotePhase.NONE, VotePhase.ANNOUNCED)
+
+    @property
+    def roll_frozen(self) -> bool:
         return self.vote_opened_at is not None
+
+    def vote_phase(self, now: datetime | None = None) -> VotePhase:
+        return vote_phase(self, now if now is not None else clock.now())
+
+    @property
+    def shown_state(self) -> VersionState:
+        """The state as the clock has it: a vote whose opening time has come is voting."""
+        if self.state == VersionState.CONSULTATION and self.vote_phase() in (
+            VotePhase.OPEN,
+            VotePhase.ENDED,
+        ):
+            return VersionState.VOTING
+        return self.state
 
     def __str__(self) -> str:
         return f"{self.document.title} #{self.number}"
@@ -155,8 +201,8 @@ class RuleArticle(db.Model):
     # The article of the earlier version this one was copied from, so a diff can pair
     # an article with its predecessor even after articles were moved.
     copied_from_id: Mapped[int | None] = mapped_column(sa.ForeignKey("rule_article.id"), index=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.default_now)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.default_now)
 
     version: Mapped[RuleVersion] = relationship(back_populates="articles")
     copied_from: Mapped[RuleArticle | None] = relationship(remote_side=[id])
@@ -175,7 +221,7 @@ class ArticleComment(db.Model):
     version_id: Mapped[int] = mapped_column(sa.ForeignKey("rule_version.id"))
     author_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"), index=True)
     body: Mapped[str] = mapped_column(sa.Text)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.default_now)
     hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     hidden_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
     hidden_reason: Mapped[str | None] = mapped_column(sa.String(200))
@@ -223,7 +269,7 @@ class Ballot(db.Model):
     channel: Mapped[BallotChannel] = mapped_column(str_enum(BallotChannel, 10))
     # The villager themselves, or the clerk who entered a paper ballot.
     cast_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"), index=True)
-    cast_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    cast_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.default_now)
     changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     version: Mapped[RuleVersion] = relationship()
@@ -274,7 +320,7 @@ class RuleFiling(db.Model):
     state: Mapped[FilingState] = mapped_column(str_enum(FilingState), default=FilingState.PENDING)
     reason: Mapped[str | None] = mapped_column(sa.String(500))
     submitted_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
-    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.default_now)
     decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

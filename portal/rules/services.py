@@ -12,22 +12,24 @@ The vote follows the Organic Law of Villagers' Committees (DESIGN.md 2.1):
 - one ballot per resident whatever the channel, held by a unique constraint;
 - at close the result is computed once (`VoteResult`) and never recomputed.
 
-Opening is lazy: nothing runs at `vote_opens_at` by itself, so every action on a
-vote (and the pages that show it) calls `open_vote_if_due` first, and the roll is
-built as of the opening time (accounts and residents created after it are left out).
+Phases are read from the clock (`vote_phase`): nothing is written when a vote's
+opening time comes. The roll is frozen by the first write that needs it (a ballot,
+a paper ballot, closing) or by `flask tick`, always as of the opening time, so who
+wrote first changes nothing of who is on it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from portal import clock
+from portal.actions import Refusal
 from portal.audit.services import record_action
-from portal.auth.access import active_grants
+from portal.auth.access import active_grants, is_verified_villager
 from portal.auth.models import RegistrationStatus, Role, User
 from portal.database import write_transaction
 from portal.extensions import db
@@ -45,10 +47,13 @@ from portal.rules.models import (
     TallyVisibility,
     VersionState,
     VoteEligibility,
+    VotePhase,
     VoteResult,
+    vote_phase,
 )
 from portal.search.services import index_rule_document
 from portal.villages.models import Household, QuorumMode, Resident, Village
+from portal.villages.services import escape_like
 
 LOCAL_TZ = clock.LOCAL_TZ
 VOTING_AGE = 18
@@ -60,12 +65,14 @@ FILING_REASON_MAX = 500
 OPEN_STATES = (VersionState.DRAFT, VersionState.CONSULTATION, VersionState.VOTING)
 
 
-class RuleError(ValueError):
-    """An action the rules refuse; the message is for the user."""
+class RuleError(Refusal):
+    """An action the rules of 村规民约 refuse; the message is for the user.
 
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
+    The committee's console shows every refusal beside its form: 422 unless the
+    refusal says otherwise.
+    """
+
+    status = 422
 
 
 # --- checks -----------------------------------------------------------------
@@ -113,23 +120,9 @@ def _parse_choice(choice) -> BallotChoice:
         raise RuleError(_("请选择赞成、反对或弃权。")) from None
 
 
-def _begin_write() -> None:
-    """Start a write transaction, unless this session is already in the one we started.
-
-    `write_transaction()` ends any transaction in progress first; a service that calls
-    another (closing a vote opens it first if due) must stay in one transaction.
-    """
-    session = db.session()
-    current = session.get_transaction()
-    if current is not None and session.info.get("rules_write_transaction") is current:
-        return
-    write_transaction()
-    session.info["rules_write_transaction"] = session.get_transaction()
-
-
 def _lock_version(version: RuleVersion) -> RuleVersion:
     """Take the write lock (SQLite) or the version's row lock (PostgreSQL), and re-read it."""
-    _begin_write()
+    write_transaction()
     db.session.flush()
     db.session.execute(
         sa.select(RuleVersion.id).where(RuleVersion.id == version.id).with_for_update()
@@ -138,8 +131,7 @@ def _lock_version(version: RuleVersion) -> RuleVersion:
     return version
 
 
-def _local_date(moment: datetime):
-    return moment.astimezone(LOCAL_TZ).date()
+_local_date = clock.local_date
 
 
 # --- documents and drafts ------------------------------------------------------
@@ -201,7 +193,7 @@ def new_draft(actor: User, document: RuleDocument, now: datetime | None = None) 
     """
     now = _now(now)
     _require_committee(actor, document.village_id)
-    _begin_write()
+    write_transaction()
     if version_in_progress(document) is not None:
         raise RuleError(_("这份村规民约已有一个正在起草、征求意见或表决的版本。"))
     base = current_adopted(document)
@@ -455,14 +447,10 @@ def add_comment(
     """A verified villager of the village comments on an article during consultation."""
     now = _now(now)
     version = article.version
-    if not (
-        user.status == RegistrationStatus.VERIFIED
-        and user.resident is not None
-        and user.resident.village_id == version.village_id
-    ):
-        raise RuleError(_("只有本村已核实的村民可以提意见。"))
+    if not is_verified_villager(user, version.village_id):
+        raise RuleError(_("只有本村已核实的村民可以提意见。"), status=403)
     if not consultation_is_open(version, now):
-        raise RuleError(_("这一版本现在不在征求意见期内。"))
+        raise RuleError(_("这一版本现在不在征求意见期内。"), status=409)
     body = _clean_text(
         body,
         limit=COMMENT_MAX,
@@ -561,71 +549,169 @@ def announce_vote(
 
 
 def is_of_voting_age(birth_year: int, opening_year: int) -> bool:
-    """Whether someone born in `birth_year` is certainly 18 or over in `opening_year`.
+    """Whether someone known only by `birth_year` is certainly 18 or over in `opening_year`.
 
-    The roster keeps only the birth year. Someone born in `opening_year - 18` turns
-    18 at some day of the opening year, perhaps after the vote, so they are not
-    counted: only those whose 18th birthday fell in an earlier year are. This never
-    lets a minor vote, at the cost of leaving out that one year's cohort, who may
-    have turned 18 before the vote.
+    Someone born in `opening_year - 18` turns 18 at some day of the opening year,
+    perhaps after the vote, so they are not counted: only those whose 18th birthday
+    fell in an earlier year are. This never lets a minor vote, at the cost of leaving
+    out that one year's cohort; the roll says how many it left out. Where the roster
+    has the full birth date, `adult_on` decides instead.
     """
     return birth_year + VOTING_AGE < opening_year
 
 
-def _roll_query(version: RuleVersion, opens_at: datetime) -> sa.Select:
-    """Residents who may vote: verified account, of this village, of age, known at opening."""
-    oldest_birth_year = _local_date(opens_at).year - VOTING_AGE - 1
+def latest_adult_birth_date(day: date) -> date:
+    """The latest birth date of someone who is 18 on `day` (29 February: the 28th)."""
+    try:
+        return day.replace(year=day.year - VOTING_AGE)
+    except ValueError:
+        return day.replace(year=day.year - VOTING_AGE, day=28)
+
+
+def adult_on(birth_date: date | None, birth_year: int, day: date) -> bool:
+    """18 or over on `day`: by the birth date where known, else by the year rule."""
+    if birth_date is not None:
+        return birth_date <= latest_adult_birth_date(day)
+    return is_of_voting_age(birth_year, day.year)
+
+
+def _on_roster_at(opens_at: datetime):
+    """Residents on the roster at `opens_at`: entered by then and not gone by that day."""
+    opening_day = _local_date(opens_at)
+    return sa.and_(
+        Resident.created_at <= opens_at,
+        sa.or_(Resident.left_on.is_(None), Resident.left_on > opening_day),
+    )
+
+
+def _roll_where(village_id, opens_at: datetime) -> list:
+    """Who is on the roll (Organic Law Art. 22): every resident of the village on the
+    roster at the opening time and 18 or over on the opening day, account or not."""
+    opening_day = _local_date(opens_at)
+    return [
+        Resident.village_id == village_id,
+        _on_roster_at(opens_at),
+        sa.or_(
+            sa.and_(
+                Resident.birth_date.is_not(None),
+                Resident.birth_date <= latest_adult_birth_date(opening_day),
+            ),
+            sa.and_(
+                Resident.birth_date.is_(None),
+                Resident.birth_year <= opening_day.year - VOTING_AGE - 1,
+            ),
+        ),
+    ]
+
+
+def roll_query(version: RuleVersion) -> sa.Select:
+    """(resident id, household id) of everyone on the roll of `version`'s vote."""
     return (
         sa.select(Resident.id, Resident.household_id)
-        .join(User, User.resident_id == Resident.id)
-        .where(
-            Resident.village_id == version.village_id,
-            Resident.birth_year <= oldest_birth_year,
-            Resident.created_at <= opens_at,
-            User.status == RegistrationStatus.VERIFIED,
-            User.created_at <= opens_at,
-        )
+        .where(*_roll_where(version.village_id, version.vote_opens_at))
         .order_by(Resident.id)
     )
 
 
-def open_vote_if_due(version: RuleVersion, now: datetime | None = None) -> bool:
-    """Open an announced vote whose opening time has come, freezing the roll.
+@dataclass(frozen=True)
+class RollSize:
+    eligible: int
+    households: int
+    year_rule_left_out: int
 
-    The roll (`VoteEligibility`) is every resident of the village with a verified
-    account, of voting age in the opening year (see `is_of_voting_age`), as of the
-    opening time; the household count is every household of the village then, as
-    Art. 22 counts the village's households. The quorum mode is copied from the
-    village. Returns True if this call opened the vote. Safe to call concurrently:
-    the version's lock lets one caller open it, and the others see it open.
+
+def _roll_size(version: RuleVersion) -> RollSize:
+    """The roll's sizes as of the opening time, computed from the roster (no write).
+
+    The households are those with anyone on the roster at the opening time (Art. 22
+    counts the village's households, not only those with a voter).
+    """
+    opens_at = version.vote_opens_at
+    opening_day = _local_date(opens_at)
+    roll = roll_query(version).order_by(None).subquery()
+    eligible = db.session.scalar(sa.select(sa.func.count()).select_from(roll))
+    households = db.session.scalar(
+        sa.select(sa.func.count(sa.distinct(Resident.household_id))).where(
+            Resident.village_id == version.village_id, _on_roster_at(opens_at)
+        )
+    )
+    left_out = db.session.scalar(
+        sa.select(sa.func.count()).where(
+            Resident.village_id == version.village_id,
+            _on_roster_at(opens_at),
+            Resident.birth_date.is_(None),
+            Resident.birth_year == opening_day.year - VOTING_AGE,
+        )
+    )
+    return RollSize(eligible, households, left_out)
+
+
+def roll_size(version: RuleVersion) -> RollSize | None:
+    """The roll's sizes: as frozen, or (before the first write) as the roster gives them."""
+    if version.vote_opens_at is None:
+        return None
+    if version.roll_frozen:
+        return RollSize(
+            version.roll_eligible_count or 0,
+            version.roll_household_count or 0,
+            version.roll_year_rule_left_out or 0,
+        )
+    return _roll_size(version)
+
+
+def online_voters(version: RuleVersion) -> int:
+    """How many on the roll have a verified account and so may vote online."""
+    if version.vote_opens_at is None:
+        return 0
+    if version.roll_frozen:
+        on_roll = sa.select(VoteEligibility.resident_id).where(
+            VoteEligibility.version_id == version.id
+        )
+    else:
+        on_roll = roll_query(version).with_only_columns(Resident.id).order_by(None)
+    return db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(User)
+        .where(User.status == RegistrationStatus.VERIFIED, User.resident_id.in_(on_roll))
+    )
+
+
+def freeze_roll_if_due(version: RuleVersion, now: datetime | None = None) -> bool:
+    """Freeze the roll of a vote whose opening time has come; True if this call froze it.
+
+    Called by the first write that needs the roll (a ballot, a paper ballot, closing)
+    and by `flask tick`; never by a page view. The roll (`VoteEligibility`) is built as
+    of the opening time, whenever the freeze happens, so its content does not depend on
+    who wrote first. The household count and the quorum mode are fixed with it. Safe to
+    call concurrently: the version's row lock (PostgreSQL) or the write lock (SQLite)
+    lets one caller freeze it, and the others see it frozen.
     """
     now = _now(now)
     if (
-        version.state != VersionState.CONSULTATION
+        version.roll_frozen
+        or version.state != VersionState.CONSULTATION
         or version.vote_opens_at is None
         or now < version.vote_opens_at
     ):
         return False
     _lock_version(version)
-    if version.state != VersionState.CONSULTATION or version.vote_opened_at is not None:
+    if version.state != VersionState.CONSULTATION or version.roll_frozen:
         return False
-    opens_at = version.vote_opens_at
-    roll = db.session.execute(_roll_query(version, opens_at)).all()
-    if roll:
-        db.session.execute(
-            sa.insert(VoteEligibility),
-            [{"version_id": version.id, "resident_id": r, "household_id": h} for r, h in roll],
+    size = _roll_size(version)
+    db.session.execute(
+        sa.insert(VoteEligibility).from_select(
+            ["version_id", "resident_id", "household_id"],
+            sa.select(sa.literal(version.id, sa.Integer), Resident.id, Resident.household_id).where(
+                *_roll_where(version.village_id, version.vote_opens_at)
+            ),
         )
-    households = db.session.scalar(
-        sa.select(sa.func.count())
-        .select_from(Household)
-        .where(Household.village_id == version.village_id, Household.created_at <= opens_at)
     )
     version.state = VersionState.VOTING
     version.vote_opened_at = now
     version.quorum_mode = version.village.quorum_mode
-    version.roll_eligible_count = len(roll)
-    version.roll_household_count = households
+    version.roll_eligible_count = size.eligible
+    version.roll_household_count = size.households
+    version.roll_year_rule_left_out = size.year_rule_left_out
     version.updated_at = now
     record_action(
         None,
@@ -634,21 +720,45 @@ def open_vote_if_due(version: RuleVersion, now: datetime | None = None) -> bool:
         version,
         village=version.village,
         after={
-            "eligible": len(roll),
-            "households": households,
+            "eligible": size.eligible,
+            "households": size.households,
+            "year_rule_left_out": size.year_rule_left_out,
             "quorum_mode": version.quorum_mode.value,
         },
     )
     return True
 
 
+def freeze_due_rolls(now: datetime | None = None) -> int:
+    """`flask tick`: freeze the roll of every vote whose opening time has come.
+
+    Each vote is its own unit of work, so one village's vote does not wait for
+    another's. Idempotent: a roll already frozen is left alone.
+    """
+    from portal.actions import unit_of_work
+
+    now = _now(now)
+    due = db.session.scalars(
+        sa.select(RuleVersion.id).where(
+            RuleVersion.state == VersionState.CONSULTATION,
+            RuleVersion.vote_opened_at.is_(None),
+            RuleVersion.vote_opens_at.is_not(None),
+            RuleVersion.vote_opens_at <= now,
+        )
+    ).all()
+    db.session.rollback()
+    frozen = 0
+    for version_id in due:
+        with unit_of_work():
+            version = db.session.get(RuleVersion, version_id)
+            if version is not None and freeze_roll_if_due(version, now):
+                frozen += 1
+    return frozen
+
+
 def vote_is_open(version: RuleVersion, now: datetime | None = None) -> bool:
     """Whether villagers may cast or change a ballot now."""
-    now = _now(now)
-    return (
-        version.state == VersionState.VOTING
-        and version.vote_opens_at <= now < version.vote_closes_at
-    )
+    return vote_phase(version, _now(now)) == VotePhase.OPEN
 
 
 _RESIDENT_ID = sa.bindparam("resident_id", type_=sa.Integer)
@@ -666,6 +776,16 @@ def eligibility(version: RuleVersion, resident_id: int) -> VoteEligibility | Non
     return db.session.scalar(_ELIGIBILITY, {"version_id": version.id, "resident_id": resident_id})
 
 
+def on_roll(version: RuleVersion, resident_id: int) -> bool:
+    """Whether a resident is on the roll: the frozen row, or the roster as of opening."""
+    if version.vote_opens_at is None:
+        return False
+    if version.roll_frozen:
+        return eligibility(version, resident_id) is not None
+    query = roll_query(version).where(Resident.id == resident_id).order_by(None)
+    return db.session.execute(query.limit(1)).first() is not None
+
+
 def ballot_of(version: RuleVersion, resident_id: int) -> Ballot | None:
     return db.session.scalar(_BALLOT_OF, {"version_id": version.id, "resident_id": resident_id})
 
@@ -676,6 +796,21 @@ def _lock_eligibility(version: RuleVersion, resident_id: int) -> VoteEligibility
         sa.select(VoteEligibility)
         .where(VoteEligibility.version_id == version.id, VoteEligibility.resident_id == resident_id)
         .with_for_update()
+    )
+
+
+def _ready_to_take_ballots(version: RuleVersion, now: datetime) -> None:
+    """The start of every ballot: the write transaction, the roll frozen if due, and the
+    version re-read as it now stands."""
+    write_transaction()
+    if not freeze_roll_if_due(version, now):
+        db.session.flush()
+        db.session.refresh(version)
+
+
+def not_on_roll_message() -> str:
+    return _(
+        "您不在本次表决的名单上：名单在表决开始时确定，只含当时在本村花名册上、年满十八周岁的村民。"
     )
 
 
@@ -690,32 +825,22 @@ def cast_ballot(
 ) -> CastOutcome:
     """Cast, or change, a villager's online ballot while the vote is open.
 
-    A second cast changes the first ballot in place ("change my vote"): there is never
-    a second row. Two casts at once for one resident meet at the roll row's lock
-    (PostgreSQL) or the write lock (SQLite); should an insert still collide with the
-    unique constraint, it becomes a change of the ballot that won.
+    Online voting needs a verified account linked to a resident on the roll. A second
+    cast changes the first ballot in place ("change my vote"): there is never a second
+    row. Two casts at once for one resident meet at the roll row's lock (PostgreSQL) or
+    the write lock (SQLite); should an insert still collide with the unique constraint,
+    it becomes a change of the ballot that won.
     """
     now = _now(now)
     choice = _parse_choice(choice)
-    if not (
-        user.status == RegistrationStatus.VERIFIED
-        and user.resident is not None
-        and user.resident.village_id == version.village_id
-    ):
-        raise RuleError(_("只有本村已核实的村民可以投票。"))
-    open_vote_if_due(version, now)
-    _begin_write()
-    db.session.flush()
-    db.session.refresh(version)
+    if not is_verified_villager(user, version.village_id):
+        raise RuleError(_("只有本村已核实的村民可以投票。"), status=403)
+    _ready_to_take_ballots(version, now)
     if not vote_is_open(version, now):
-        raise RuleError(_("现在不在表决时间内。"))
+        raise RuleError(_("现在不在表决时间内。"), status=409)
     resident_id = user.resident_id
     if _lock_eligibility(version, resident_id) is None:
-        raise RuleError(
-            _(
-                "你不在本次表决的名单上：名单在表决开始时确定，只含当时已核实、年满十八周岁的本村村民。"
-            )
-        )
+        raise RuleError(not_on_roll_message(), status=403)
     existing = ballot_of(version, resident_id)
     if existing is None:
         ballot = Ballot(
@@ -733,7 +858,7 @@ def cast_ballot(
         except sa.exc.IntegrityError:
             existing = ballot_of(version, resident_id)
     if existing.channel == BallotChannel.PAPER:
-        raise RuleError(_("你的纸质选票已由村委会录入，不能在网上更改。"))
+        raise RuleError(_("你的纸质选票已由村委会录入，不能在网上更改。"), status=403)
     existing.choice = choice
     existing.changed_at = now
     existing.cast_by_id = user.id
@@ -743,19 +868,26 @@ def cast_ballot(
 def find_roll_residents(version: RuleVersion, query: str, limit: int = 20) -> list[Resident]:
     """Residents on the roll whose name or door number contains `query`, for paper entry."""
     text = (query or "").strip()
-    if not text:
+    if not text or version.vote_opens_at is None:
         return []
-    pattern = f"%{text}%"
+    pattern = f"%{escape_like(text)}%"
+    select = sa.select(Resident).join(Household, Household.id == Resident.household_id)
+    if version.roll_frozen:
+        select = select.join(VoteEligibility, VoteEligibility.resident_id == Resident.id).where(
+            VoteEligibility.version_id == version.id
+        )
+    else:
+        select = select.where(*_roll_where(version.village_id, version.vote_opens_at))
     return list(
         db.session.scalars(
-            sa.select(Resident)
-            .join(VoteEligibility, VoteEligibility.resident_id == Resident.id)
-            .join(Household, Household.id == Resident.household_id)
-            .where(
-                VoteEligibility.version_id == version.id,
-                sa.or_(Resident.name.like(pattern), Household.door_number.like(pattern)),
+            select.where(
+                Household.village_id == version.village_id,
+                sa.or_(
+                    Resident.name.like(pattern, escape="\\"),
+                    Household.door_number.like(pattern, escape="\\"),
+                ),
             )
-            .order_by(Household.door_number, Resident.name)
+            .order_by(sa.func.length(Household.door_number), Household.door_number, Resident.id)
             .limit(limit)
         )
     )
@@ -773,11 +905,8 @@ def enter_paper_ballot(
     now = _now(now)
     choice = _parse_choice(choice)
     _require_committee(clerk, version.village_id)
-    open_vote_if_due(version, now)
-    _begin_write()
-    db.session.flush()
-    db.session.refresh(version)
-    if version.state != VersionState.VOTING or now < version.vote_opens_at:
+    _ready_to_take_ballots(version, now)
+    if vote_phase(version, now) not in (VotePhase.OPEN, VotePhase.ENDED):
         raise RuleError(_("这次表决现在不能录入纸质选票。"))
     if resident.village_id != version.village_id or _lock_eligibility(version, resident.id) is None:
         raise RuleError(_("%(name)s不在本次表决的名单上，不能录入选票。", name=resident.name))
@@ -820,10 +949,19 @@ class Turnout:
     voted: int
     households: int
     households_represented: int
+    # Of the eligible, how many have a verified account and may vote online; the rest
+    # vote on paper at the assembly.
+    online_capable: int = 0
+    # Residents known only by a birth year who may have turned 18 after the opening day.
+    year_rule_left_out: int = 0
 
     @property
     def percent(self) -> int:
         return self.voted * 100 // self.eligible if self.eligible else 0
+
+    @property
+    def paper_only(self) -> int:
+        return max(self.eligible - self.online_capable, 0)
 
 
 @dataclass(frozen=True)
@@ -864,19 +1002,55 @@ _BALLOTS_BY_CHOICE_AND_CHANNEL = (
 )
 
 
-def turnout(version: RuleVersion) -> Turnout:
-    """Who has taken part so far: always public. Before the vote opens, all zero."""
+_ONLINE_CAPABLE = (
+    sa.select(sa.func.count())
+    .select_from(VoteEligibility)
+    .join(User, User.resident_id == VoteEligibility.resident_id)
+    .where(VoteEligibility.version_id == _VERSION_ID, User.status == RegistrationStatus.VERIFIED)
+    .scalar_subquery()
+)
+# Ballots cast, households represented and online-capable voters of a frozen roll: one
+# statement for every view of an open vote.
+_LIVE_COUNTS = sa.select(
+    _BALLOTS_CAST.scalar_subquery(), _HOUSEHOLDS_REPRESENTED.scalar_subquery(), _ONLINE_CAPABLE
+)
+
+
+def turnout(version: RuleVersion, now: datetime | None = None) -> Turnout:
+    """Who has taken part so far: always public. Before the vote opens, all zero.
+
+    Between the opening time and the roll's freeze (no ballot yet), the roll's sizes
+    come from the roster as of the opening time, which is what the freeze will write.
+    """
     if version.result is not None:
         r = version.result
-        return Turnout(r.eligible_count, r.turnout, r.household_count, r.households_represented)
-    if version.vote_opened_at is None:
-        return Turnout(0, 0, 0, 0)
-    voted = db.session.scalar(_BALLOTS_CAST, {"version_id": version.id})
+        return Turnout(
+            r.eligible_count,
+            r.turnout,
+            r.household_count,
+            r.households_represented,
+            year_rule_left_out=version.roll_year_rule_left_out or 0,
+        )
+    if not version.roll_frozen:
+        if vote_phase(version, _now(now)) in (VotePhase.NONE, VotePhase.ANNOUNCED):
+            return Turnout(0, 0, 0, 0)
+        size = _roll_size(version)
+        return Turnout(
+            size.eligible,
+            0,
+            size.households,
+            0,
+            online_capable=online_voters(version),
+            year_rule_left_out=size.year_rule_left_out,
+        )
+    voted, represented, online = db.session.execute(_LIVE_COUNTS, {"version_id": version.id}).one()
     return Turnout(
         version.roll_eligible_count or 0,
         voted,
         version.roll_household_count or 0,
-        _households_represented(version),
+        represented,
+        online_capable=online,
+        year_rule_left_out=version.roll_year_rule_left_out or 0,
     )
 
 
@@ -894,8 +1068,11 @@ def tally(version: RuleVersion) -> Tally | None:
     if version.result is not None:
         r = version.result
         return Tally(r.yes_count, r.no_count, r.abstain_count, r.online_count, r.paper_count)
-    if not tally_is_visible(version) or version.vote_opened_at is None:
+    if not tally_is_visible(version):
         return None
+    if not version.roll_frozen:
+        opened = vote_phase(version, clock.now()) in (VotePhase.OPEN, VotePhase.ENDED)
+        return Tally(0, 0, 0, 0, 0) if opened else None
     return _count(version)
 
 
@@ -937,7 +1114,8 @@ def close_vote(actor: User, version: RuleVersion, now: datetime | None = None) -
     """
     now = _now(now)
     _require_committee(actor, version.village_id)
-    open_vote_if_due(version, now)
+    write_transaction()
+    freeze_roll_if_due(version, now)
     _lock_version(version)
     if version.result is not None:
         raise RuleError(_("这次表决已经结束，结果已经公布。"))
@@ -1122,7 +1300,7 @@ def _decide_filing(
 ) -> RuleFiling:
     village = filing.village
     _require_town_official(official, village)
-    _begin_write()
+    write_transaction()
     db.session.execute(sa.select(RuleFiling.id).where(RuleFiling.id == filing.id).with_for_update())
     db.session.refresh(filing)
     if filing.state != FilingState.PENDING:

@@ -11,8 +11,8 @@ Paths (printed QR codes point at them, keep them):
 
 Every page is whole without JavaScript; with htmx, a request aimed at one region gets
 that region's block of the same template, built from the same context function.
-Viewing a version opens its announced vote when the opening time has come
-(`services.open_vote_if_due`: nothing runs at that moment by itself).
+No page writes: whether a vote is open is read from the clock (`vote_phase`), and the
+roll is frozen by the first ballot (or `flask tick`), not by a page view.
 """
 
 from __future__ import annotations
@@ -25,8 +25,9 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from jinja2_fragments.flask import render_block
 
-from portal.auth.access import load_village, login_required, village_page
-from portal.auth.models import RegistrationStatus
+from portal import clock
+from portal.actions import Refusal, unit_of_work
+from portal.auth.access import is_verified_villager, load_village, login_required, village_page
 from portal.extensions import db
 from portal.htmx import htmx_target, is_boosted, is_htmx, redirect_after_post, render
 from portal.i18n import is_english
@@ -38,6 +39,7 @@ from portal.rules.models import (
     RuleVersion,
     TallyVisibility,
     VersionState,
+    VotePhase,
 )
 from portal.villages.models import QuorumMode, Village
 
@@ -84,11 +86,6 @@ def article_label(number: int) -> str:
     return _("第%(n)s条", n=number if is_english() else cn_number(number))
 
 
-@bp.app_template_global("masked_name")
-def masked_name(name: str | None) -> str:
-    return listing.masked_name(name)
-
-
 # --- lookups ----------------------------------------------------------------------------
 
 
@@ -100,12 +97,10 @@ def _document(village: Village, document_id: int):
 
 
 def _version(village: Village, document_id: int, number: int) -> RuleVersion:
-    """A public version of this village's document, its announced vote opened if due."""
+    """A public version of this village's document."""
     version = listing.public_version(village, document_id, number)
     if version is None:
         abort(404)
-    if services.open_vote_if_due(version):
-        db.session.commit()
     return version
 
 
@@ -122,7 +117,6 @@ def _article(version: RuleVersion, position: int) -> RuleArticle:
 @bp.get("/v/<village>/rules")
 @village_page
 def index(village: Village):
-    listing.open_due_votes(village)
     return render(
         "rules/index.html",
         village=village,
@@ -159,35 +153,32 @@ def _voter_status(version: RuleVersion) -> dict:
     if not current_user.is_authenticated:
         return {"voter": "visitor"}
     user = current_user
-    if user.status != RegistrationStatus.VERIFIED or user.resident is None:
-        return {
-            "voter": "refused",
-            "refusal": _("您的账号还没有通过村委会核实，核实后才能投票。"),
-        }
-    if user.resident.village_id != version.village_id:
-        return {"voter": "refused", "refusal": _("只有本村已核实的村民可以投票。")}
-    if version.vote_opened_at is None:
+    if not is_verified_villager(user, version.village_id):
+        if user.village_id == version.village_id and not user.is_verified:
+            refusal = _("您的账号还没有通过村委会核实，核实后才能投票。")
+        else:
+            refusal = _("只有本村已核实的村民可以投票。")
+        return {"voter": "refused", "refusal": refusal}
+    if not version.vote_opened:
         return {"voter": "waiting"}
-    if services.eligibility(version, user.resident_id) is None:
-        return {
-            "voter": "refused",
-            "refusal": _(
-                "您不在本次表决的名单上：名单在表决开始时确定，"
-                "只含当时已核实、年满十八周岁的本村村民。"
-            ),
-        }
+    if not services.on_roll(version, user.resident_id):
+        return {"voter": "refused", "refusal": services.not_on_roll_message()}
     return {"voter": "eligible", "ballot": services.ballot_of(version, user.resident_id)}
 
 
 def _vote_context(version: RuleVersion, form: BallotForm | None = None, **extra) -> dict:
     """The ballot panel's context: the window, turnout, the tally if live, the reader's ballot."""
-    has_vote = version.vote_announced_at is not None
+    now = clock.now()
+    phase = version.vote_phase(now)
+    has_vote = phase != VotePhase.NONE
+    opened = phase in (VotePhase.OPEN, VotePhase.ENDED, VotePhase.CLOSED)
     context = {
         "has_vote": has_vote,
-        "vote_open": services.vote_is_open(version),
+        "vote_phase": phase.value,
+        "vote_open": phase == VotePhase.OPEN,
         "vote_closed": version.result is not None,
-        "turnout": services.turnout(version) if version.vote_opened_at else None,
-        "tally": services.tally(version) if version.vote_opened_at else None,
+        "turnout": services.turnout(version, now) if opened else None,
+        "tally": services.tally(version) if opened else None,
         "tally_live": version.tally_visibility == TallyVisibility.LIVE,
         "choices": list(BallotChoice),
         "vote_message": None,
@@ -287,13 +278,10 @@ def cast_ballot(village: str, document_id: int, number: int):
         message = form.choice.errors[0] if form.choice.errors else _("页面已过期，请刷新后重试。")
         return _refuse(village, found, form, 422, message, partial)
     try:
-        outcome = services.cast_ballot(found, current_user, form.choice.data)
-        db.session.commit()
-    except services.RuleError as error:
-        db.session.rollback()
-        db.session.refresh(found)
-        status = 403 if services.vote_is_open(found) else 409
-        return _refuse(village, found, form, status, error.message, partial)
+        with unit_of_work():
+            outcome = services.cast_ballot(found, current_user, form.choice.data)
+    except Refusal as refusal:
+        return _refuse(village, found, form, refusal.status, refusal.message, partial)
     label = choice_label(outcome.ballot.choice)
     if outcome.changed:
         message = _("您的投票已更改为：%(choice)s。", choice=label)
@@ -324,12 +312,7 @@ def _thread_context(
 ) -> dict:
     commenter = None
     if current_user.is_authenticated:
-        user = current_user
-        commenter = (
-            user.status == RegistrationStatus.VERIFIED
-            and user.resident is not None
-            and user.resident.village_id == version.village_id
-        )
+        commenter = is_verified_villager(current_user, version.village_id)
     open_ = services.consultation_is_open(version)
     if not (open_ and commenter):
         form = None
@@ -393,12 +376,12 @@ def post_comment(village: str, document_id: int, number: int, position: int):
             error = _("页面已过期，请刷新后重试。")
         return _thread_response(village, found, article, partial, status, form, error)
     try:
-        services.add_comment(current_user, article, form.body.data)
-        db.session.commit()
-    except services.RuleError as error:
-        db.session.rollback()
-        status = 403 if services.consultation_is_open(found) else 409
-        return _thread_response(village, found, article, partial, status, form, error.message)
+        with unit_of_work():
+            services.add_comment(current_user, article, form.body.data)
+    except Refusal as refusal:
+        return _thread_response(
+            village, found, article, partial, refusal.status, form, refusal.message
+        )
     message = _("您的意见已提交，谢谢。")
     if partial:
         return _thread_response(village, found, article, True, 200, None, None, message)

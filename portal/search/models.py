@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal import clock
-from portal.coltypes import UTCDateTime
+from portal.coltypes import UTCDateTime, str_enum
 from portal.extensions import db
 
 
@@ -40,16 +40,9 @@ class SearchEntry(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     village_id: Mapped[int] = mapped_column(sa.ForeignKey("village.id"), index=True)
-    source: Mapped[SearchSource] = mapped_column(
-        sa.Enum(
-            SearchSource,
-            native_enum=False,
-            length=20,
-            values_callable=lambda e: [m.value for m in e],
-        )
-    )
+    source: Mapped[SearchSource] = mapped_column(str_enum(SearchSource))
     source_id: Mapped[int]
     title: Mapped[str] = mapped_column(sa.String(200))
     text: Mapped[str] = mapped_column(sa.Text)
     tokens: Mapped[str] = mapped_column(sa.Text)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.default_now)

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal import clock
-from portal.coltypes import UTCDateTime
+from portal.coltypes import UTCDateTime, str_enum
 from portal.extensions import db
 
 if TYPE_CHECKING:
@@ -29,6 +29,13 @@ class Gender(enum.StrEnum):
     FEMALE = "female"
 
 
+class DepartureReason(enum.StrEnum):
+    """Why a resident left the roster 花名册; the row stays, with the date."""
+
+    MOVED = "moved"  # 迁出
+    DIED = "died"  # 去世
+
+
 class Town(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(60))
@@ -43,10 +50,7 @@ class Village(db.Model):
     name: Mapped[str] = mapped_column(sa.String(60), index=True)
     slug: Mapped[str] = mapped_column(sa.String(60), unique=True)
     quorum_mode: Mapped[QuorumMode] = mapped_column(
-        sa.Enum(
-            QuorumMode, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e]
-        ),
-        default=QuorumMode.PERSONS,
+        str_enum(QuorumMode), default=QuorumMode.PERSONS
     )
     # Days between announcing an assembly vote and opening it (Art. 21 notice period).
     vote_notice_days: Mapped[int] = mapped_column(default=10)
@@ -55,7 +59,7 @@ class Village(db.Model):
     # 公示 public notice periods, in days.
     board_notice_days: Mapped[int] = mapped_column(default=5)
     nomination_notice_days: Mapped[int] = mapped_column(default=7)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.default_now)
 
     town: Mapped[Town] = relationship(back_populates="villages")
 
@@ -86,7 +90,7 @@ class Household(db.Model):
     grid_id: Mapped[int | None] = mapped_column(sa.ForeignKey("grid.id"), index=True)
     # 门牌号: the door number, unique within the village.
     door_number: Mapped[str] = mapped_column(sa.String(40))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.default_now)
 
     village: Mapped[Village] = relationship()
     grid: Mapped[Grid | None] = relationship()
@@ -106,18 +110,31 @@ class Resident(db.Model):
     household_id: Mapped[int] = mapped_column(sa.ForeignKey("household.id"), index=True)
     name: Mapped[str] = mapped_column(sa.String(40))
     birth_year: Mapped[int]
-    gender: Mapped[Gender] = mapped_column(
+    gender: Mapped[Gender] = mapped_column(str_enum(Gender, 10))
+    # 出生日期, where the household register gives it: it decides who is 18 on a day.
+    birth_date: Mapped[date | None] = mapped_column(sa.Date)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.default_now)
+    # Moved away 迁出 or died 去世 on this (local) date: never deleted, so a vote's roll
+    # can be recomputed as of any opening time.
+    left_on: Mapped[date | None] = mapped_column(sa.Date)
+    left_reason: Mapped[DepartureReason | None] = mapped_column(
         sa.Enum(
-            Gender, native_enum=False, length=10, values_callable=lambda e: [m.value for m in e]
+            DepartureReason,
+            native_enum=False,
+            length=10,
+            values_callable=lambda e: [m.value for m in e],
         )
     )
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 
     household: Mapped[Household] = relationship(back_populates="residents")
     village: Mapped[Village] = relationship()
 
     def age_on(self, year: int) -> int:
         return year - self.birth_year
+
+    @property
+    def on_roster(self) -> bool:
+        return self.left_on is None
 
 
 class RosterImportStatus(enum.StrEnum):
@@ -147,13 +164,7 @@ class RosterImport(db.Model):
     filename: Mapped[str] = mapped_column(sa.String(200))
     file_format: Mapped[str] = mapped_column(sa.String(10))
     status: Mapped[RosterImportStatus] = mapped_column(
-        sa.Enum(
-            RosterImportStatus,
-            native_enum=False,
-            length=20,
-            values_callable=lambda e: [m.value for m in e],
-        ),
-        default=RosterImportStatus.QUEUED,
+        str_enum(RosterImportStatus), default=RosterImportStatus.QUEUED
     )
     total_rows: Mapped[int] = mapped_column(default=0)
     checked_rows: Mapped[int] = mapped_column(default=0)
@@ -161,8 +172,8 @@ class RosterImport(db.Model):
     error_count: Mapped[int] = mapped_column(default=0)
     errors: Mapped[list | None] = mapped_column(sa.JSON)
     result: Mapped[dict | None] = mapped_column(sa.JSON)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.default_now)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.default_now)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     village: Mapped[Village] = relationship()

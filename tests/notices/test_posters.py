@@ -121,7 +121,7 @@ def test_vote_pages_link_their_poster_while_it_exists(client, village, committee
     assert link in client.get(vote_path(version)).text
     login_as(client, committee)
     assert link in client.get(console).text
-    rules.open_vote_if_due(version, rf.during(version))
+    rules.freeze_roll_if_due(version, rf.during(version))
     rules.close_vote(committee, version, rf.after(version))
     db.session.commit()
     assert link not in client.get(console).text

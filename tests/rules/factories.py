@@ -75,7 +75,7 @@ def voting(
     """A version whose vote has opened, its roll frozen at the opening time."""
     now = now or clock.now()
     version = announced(village, actor, now, visibility)
-    assert services.open_vote_if_due(version, version.vote_opens_at)
+    assert services.freeze_roll_if_due(version, version.vote_opens_at)
     db.session.commit()
     return version
 

@@ -618,13 +618,19 @@ def test_announced_vote_page_before_it_opens(as_clerk, village, clerk, roll):
     assert version.state == VersionState.CONSULTATION
 
 
-def test_the_vote_page_opens_a_due_vote(as_clerk, village, clerk, roll, at):
+def test_the_vote_page_shows_a_due_vote_open_and_writes_nothing(
+    as_clerk, village, clerk, roll, at
+):
+    """The clock opens the vote; the page only reads it. The first ballot freezes the roll."""
     version = rf.announced(village, clerk)
     at(rf.during(version))
     page = as_clerk.get(url_of(version)).text
     db.session.refresh(version)
+    assert version.state == VersionState.CONSULTATION and version.vote_opened_at is None
+    assert "有表决权的村民 4 人，已投票 0 人" in page and "录入纸质选票" in page
+    services.cast_ballot(version, roll["张三"], "yes", rf.during(version))
+    db.session.commit()
     assert version.state == VersionState.VOTING and version.roll_eligible_count == 4
-    assert "有表决权的村民 4 人，已投票 0 人" in page
 
 
 def test_voting_page_shows_turnout_and_the_live_tally(as_clerk, open_vote, roll):

@@ -240,11 +240,11 @@ def test_the_vote_opens_at_its_time_and_freezes_the_roll(village, clerk):
     now = clock.now()
     voters = [villager(village) for _ in range(3)]
     version = rf.announced(village, clerk, now)
-    assert not services.open_vote_if_due(version, version.vote_opens_at - timedelta(seconds=1))
+    assert not services.freeze_roll_if_due(version, version.vote_opens_at - timedelta(seconds=1))
     assert version.state == VersionState.CONSULTATION
-    assert services.open_vote_if_due(version, version.vote_opens_at)
+    assert services.freeze_roll_if_due(version, version.vote_opens_at)
     db.session.commit()
-    assert not services.open_vote_if_due(version, version.vote_opens_at)
+    assert not services.freeze_roll_if_due(version, version.vote_opens_at)
     assert version.state == VersionState.VOTING
     assert version.quorum_mode == village.quorum_mode
     roll = set(db.session.scalars(sa.select(VoteEligibility.resident_id)))
@@ -255,7 +255,9 @@ def test_the_vote_opens_at_its_time_and_freezes_the_roll(village, clerk):
     assert actions("rules.vote_open") == 1
 
 
-def test_the_roll_leaves_out_minors_the_unverified_and_other_villages(village, clerk):
+def test_the_roll_is_the_roster_adults_account_or_not(village, clerk):
+    """Art. 22 counts villagers, not accounts: a resident without a verified account is on
+    the roll (they vote on paper); minors and other villages are not."""
     now = clock.now()
     version = rf.announced(village, clerk, now)
     year = services._local_date(version.vote_opens_at).year
@@ -265,15 +267,17 @@ def test_the_roll_leaves_out_minors_the_unverified_and_other_villages(village, c
     unverified = UserFactory(
         resident=ResidentFactory(household__village=village), status=RegistrationStatus.PENDING
     )
+    no_account = ResidentFactory(household__village=village)
     villager(VillageFactory())
-    services.open_vote_if_due(version, version.vote_opens_at)
+    services.freeze_roll_if_due(version, version.vote_opens_at)
     db.session.commit()
     roll = set(db.session.scalars(sa.select(VoteEligibility.resident_id)))
-    assert roll == {adult.resident_id}
-    assert version.roll_eligible_count == 1
+    assert roll == {adult.resident_id, unverified.resident_id, no_account.id}
+    assert version.roll_eligible_count == 3
+    assert version.roll_year_rule_left_out == 1  # turning_18, known only by the year
     # Every household of the village counts for the households quorum (Art. 22).
-    assert version.roll_household_count == 4
-    assert {turning_18.resident_id, minor.resident_id, unverified.resident_id}.isdisjoint(roll)
+    assert version.roll_household_count == 5
+    assert {turning_18.resident_id, minor.resident_id}.isdisjoint(roll)
 
 
 def test_voting_age_edge():
@@ -315,7 +319,7 @@ def test_no_ballot_from_outsiders_the_unverified_minors_or_latecomers(village, c
     minor = villager(village, birth_year=year - 17)
     unverified = UserFactory(resident=ResidentFactory(household__village=village))
     outsider = villager(VillageFactory())
-    services.open_vote_if_due(version, version.vote_opens_at)
+    services.freeze_roll_if_due(version, version.vote_opens_at)
     db.session.commit()
     late = villager(village)  # registered after the vote opened
     cases = [(unverified, "已核实"), (outsider, "已核实"), (minor, "名单"), (late, "名单")]
@@ -324,7 +328,8 @@ def test_no_ballot_from_outsiders_the_unverified_minors_or_latecomers(village, c
             services.cast_ballot(version, user, "yes", rf.during(version))
         db.session.rollback()
     assert count(Ballot) == 0
-    assert services.turnout(version).eligible == 0
+    # The unverified resident is on the roll (to vote on paper), not online.
+    assert services.turnout(version).eligible == 1
     assert version.roll_household_count == 2  # the latecomer's new household is not counted
 
 

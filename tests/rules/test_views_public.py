@@ -112,15 +112,18 @@ def test_index_offers_search_only_when_search_exists(client, app, village):
         assert 'role="search"' not in page
 
 
-def test_index_shows_an_announced_vote_and_opens_it_when_due(client, village, clerk, voter, at):
+def test_index_shows_an_announced_vote_and_shows_it_open_when_due(
+    client, village, clerk, voter, at
+):
+    """The clock opens the vote on every page; no page view freezes the roll."""
     version = rf.announced(village, clerk)
     page = client.get("/v/hubin/rules").text
     assert "表决公告" in page and "正在表决" not in page
     at(version.vote_opens_at + timedelta(minutes=5))
     page = client.get("/v/hubin/rules").text
-    assert "正在表决" in page
+    assert "正在表决" in page and "有表决权 1 人" in page
     db.session.refresh(version)
-    assert version.vote_opened_at is not None and version.roll_eligible_count == 1
+    assert version.vote_opened_at is None and version.roll_eligible_count is None
 
 
 def test_document_page_lists_versions_diffs_and_filing(client, village, clerk, voter, at):

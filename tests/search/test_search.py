@@ -136,7 +136,7 @@ def test_rule_versions_are_indexed_while_public(village, committee):
         tally_visibility="live",
     )
     db.session.commit()
-    rules.open_vote_if_due(version, version.vote_opens_at)
+    rules.freeze_roll_if_due(version, version.vote_opens_at)
     db.session.commit()
     assert len(entries(village)) == 3  # voting: still asked about
     rules.close_vote(committee, version, rf.after(version))  # nobody voted: rejected
