@@ -1,4 +1,4 @@
-"""Flask commands: seed-demo, demo-logins, create-admin."""
+"""Flask commands: seed-demo, demo-logins, create-admin, tick."""
 
 from __future__ import annotations
 
@@ -21,6 +21,16 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(demo_logins_command)
     app.cli.add_command(create_admin_command)
+    app.cli.add_command(tick_command)
+
+
+@click.command("tick")
+def tick_command() -> None:
+    """Freeze what time has made due (a vote's roll at its opening); safe to run often."""
+    from portal import tick
+
+    frozen = tick.run()
+    click.echo(", ".join(f"{name}: {n}" for name, n in frozen.items()))
 
 
 @click.command("seed-demo")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 from functools import cache
 
 import sqlalchemy as sa
@@ -33,9 +33,23 @@ from portal.rules.models import (
     VoteEligibility,
     VoteResult,
 )
-from portal.rules.services import LOCAL_TZ, VOTING_AGE, passes, quorum_met
+from portal.rules.services import (
+    LOCAL_TZ,
+    passes,
+    quorum_met,
+    roll_query,
+    roll_size_at_opening,
+)
 from portal.search.services import reindex_village
-from portal.villages.models import Gender, Grid, Household, Resident, Town, Village
+from portal.villages.models import (
+    DepartureReason,
+    Gender,
+    Grid,
+    Household,
+    Resident,
+    Town,
+    Village,
+)
 
 DEMO_PASSWORD = "demo-password"
 TOWN = ("银涂镇", "yintu")
@@ -172,16 +186,27 @@ def database_is_empty() -> bool:
 # --- the roster -------------------------------------------------------------
 
 
+ROSTER_AGE_DAYS = 730  # the roster was entered long before any demo vote
+DEPARTED_PER_VILLAGE = 4  # residents who moved away or died, kept with the date
+BIRTH_DATE_SHARE = 0.9  # the household register gives most people's full birth date
+
+
 def _build_village(town: Town, spec: VillageSpec, report: SeedReport) -> Village:
     rng = random.Random(f"shanzhi-demo-{spec.slug}")
-    village = Village(town=town, name=spec.name, slug=spec.slug)
+    # Birth dates and departures from a generator of their own, so the names stay put.
+    register = random.Random(f"shanzhi-demo-register-{spec.slug}")
+    entered = clock.now() - timedelta(days=ROSTER_AGE_DAYS)
+    village = Village(town=town, name=spec.name, slug=spec.slug, created_at=entered)
     grids = [Grid(village=village, name=GRID_NAMES[i]) for i in range(spec.grids)]
     per_grid = -(-spec.households // spec.grids)
     households, residents = [], []
     for n in range(spec.households):
         g = n // per_grid
         household = Household(
-            village=village, grid=grids[g], door_number=f"{GROUP_NUMERALS[g]}组{n % per_grid + 1}号"
+            village=village,
+            grid=grids[g],
+            door_number=f"{GROUP_NUMERALS[g]}组{n % per_grid + 1}号",
+            created_at=entered,
         )
         households.append(household)
         for name, birth_year, gender in _household_members(rng, spec):
@@ -191,9 +216,17 @@ def _build_village(town: Town, spec: VillageSpec, report: SeedReport) -> Village
                     household=household,
                     name=name,
                     birth_year=birth_year,
+                    birth_date=_birth_date(register, birth_year),
                     gender=gender,
+                    created_at=entered,
                 )
             )
+    # A few people left the village (迁出) or died (去世): their rows stay, with the date.
+    today = clock.today_local()
+    for resident in register.sample(residents[len(residents) // 2 :], DEPARTED_PER_VILLAGE):
+        resident.left_on = today - timedelta(days=register.randint(30, 300))
+        old = resident.birth_year < today.year - 75
+        resident.left_reason = DepartureReason.DIED if old else DepartureReason.MOVED
     db.session.add(village)
     db.session.add_all(grids)
     db.session.add_all(households)
@@ -202,6 +235,13 @@ def _build_village(town: Town, spec: VillageSpec, report: SeedReport) -> Village
     report.households += len(households)
     report.residents += len(residents)
     return village
+
+
+def _birth_date(rng: random.Random, year: int) -> date | None:
+    """A full birth date for most people; only the year for the rest."""
+    if rng.random() >= BIRTH_DATE_SHARE:
+        return None
+    return date(year, rng.randint(1, 12), rng.randint(1, 28))
 
 
 def _surname(rng: random.Random, spec: VillageSpec) -> str:
@@ -262,6 +302,7 @@ def _adults_without_account(village: Village, born_by: int) -> list[Resident]:
         .where(
             Resident.village_id == village.id,
             Resident.birth_year <= born_by,
+            Resident.left_on.is_(None),
             Resident.id.not_in(linked),
         )
         .order_by(Resident.household_id, Resident.id)
@@ -550,23 +591,28 @@ def _ensure_rules(village: Village, report: SeedReport) -> None:
     db.session.add_all([document, first])
     db.session.flush()
     roll = _demo_roll(village, first)
-    # The assembly of half a year ago: most ballots on paper, entered by the committee.
-    voters = roll[:17]
-    choices = ["yes"] * 14 + ["no", "no", "abstain"]
+    # The assembly of half a year ago: most of the village took part, on paper; the few
+    # with accounts then voted online.
+    accounts = {u.resident_id: u.id for u in users.values() if u.resident_id}
+    rng = random.Random("shanzhi-demo-vote-1")
+    voters = rng.sample(roll, round(len(roll) * 0.64))
+    cast = []
     for n, (resident_id, _household) in enumerate(voters):
-        paper = n % 3 != 0
+        online = resident_id in accounts and n % 2 == 0
+        choice = rng.choices(["yes", "no", "abstain"], weights=(80, 13, 7))[0]
+        cast.append((choice, online))
         db.session.add(
             Ballot(
                 version_id=first.id,
                 resident_id=resident_id,
-                choice=choices[n],
-                channel=BallotChannel.PAPER if paper else BallotChannel.ONLINE,
-                cast_by_id=committee.id if paper else _user_of(users, resident_id),
-                cast_at=first.vote_opens_at + timedelta(hours=2 + n),
+                choice=choice,
+                channel=BallotChannel.ONLINE if online else BallotChannel.PAPER,
+                cast_by_id=accounts[resident_id] if online else committee.id,
+                cast_at=first.vote_opens_at + timedelta(hours=2, seconds=20 * n),
             )
         )
-    cast = choices[: len(voters)]
-    online = sum(1 for n in range(len(voters)) if n % 3 == 0)
+    choices = [c for c, _ in cast]
+    online = sum(1 for _, o in cast if o)
     represented = len({h for _, h in voters})
     met = quorum_met(
         first.quorum_mode,
@@ -582,13 +628,13 @@ def _ensure_rules(village: Village, report: SeedReport) -> None:
             eligible_count=len(roll),
             household_count=first.roll_household_count,
             households_represented=represented,
-            yes_count=cast.count("yes"),
-            no_count=cast.count("no"),
-            abstain_count=cast.count("abstain"),
+            yes_count=choices.count("yes"),
+            no_count=choices.count("no"),
+            abstain_count=choices.count("abstain"),
             online_count=online,
             paper_count=len(voters) - online,
             quorum_met=met,
-            passed=met and passes(yes=cast.count("yes"), turnout=len(voters)),
+            passed=met and passes(yes=choices.count("yes"), turnout=len(voters)),
             closed_at=first.vote_closes_at + timedelta(hours=1),
             closed_by=committee,
         )
@@ -666,6 +712,25 @@ def _ensure_rules(village: Village, report: SeedReport) -> None:
                 changed_at=second.vote_opens_at + _days(1) if n == 2 else None,
             )
         )
+    # The assembly met on the vote's second day; that evening the committee entered its
+    # paper ballots, from people without an account.
+    with_account = set(
+        db.session.scalars(sa.select(User.resident_id).where(User.resident_id.is_not(None)))
+    )
+    rng = random.Random("shanzhi-demo-vote-2")
+    paper_pool = [r for r, _ in roll if r not in with_account]
+    entered_at = _local_day(second.vote_opens_at) + timedelta(days=1, hours=20)
+    for n, resident_id in enumerate(rng.sample(paper_pool, round(len(paper_pool) * 0.55))):
+        db.session.add(
+            Ballot(
+                version_id=second.id,
+                resident_id=resident_id,
+                choice=rng.choices(["yes", "no", "abstain"], weights=(74, 17, 9))[0],
+                channel=BallotChannel.PAPER,
+                cast_by_id=committee.id,
+                cast_at=entered_at + timedelta(seconds=6 * n),
+            )
+        )
     report.rules += 1
 
 
@@ -692,31 +757,19 @@ def _vote_window(version: RuleVersion, *, opens, closes) -> None:
 
 
 def _demo_roll(village: Village, version: RuleVersion) -> list[tuple[int, int]]:
-    """The frozen roll of a demo vote: the village's verified adults (see is_of_voting_age)."""
-    opening_year = version.vote_opens_at.astimezone(LOCAL_TZ).year
-    roll = db.session.execute(
-        sa.select(Resident.id, Resident.household_id)
-        .join(User, User.resident_id == Resident.id)
-        .where(
-            Resident.village_id == village.id,
-            User.status == RegistrationStatus.VERIFIED,
-            Resident.birth_year + VOTING_AGE < opening_year,
-        )
-        .order_by(Resident.household_id, Resident.id)
-    ).all()
+    """The frozen roll of a demo vote, as the rules services freeze it: everyone on the
+    roster at the opening time and 18 on the opening day, account or not."""
+    roll = [tuple(row) for row in db.session.execute(roll_query(version)).all()]
     db.session.execute(
         sa.insert(VoteEligibility),
         [{"version_id": version.id, "resident_id": r, "household_id": h} for r, h in roll],
     )
-    version.roll_eligible_count = len(roll)
-    version.roll_household_count = db.session.scalar(
-        sa.select(sa.func.count()).select_from(Household).where(Household.village_id == village.id)
-    )
-    return [tuple(row) for row in roll]
+    size = roll_size_at_opening(version)
+    version.roll_eligible_count = size.eligible
+    version.roll_household_count = size.households
+    version.roll_year_rule_left_out = size.year_rule_left_out
+    return roll
 
-
-def _user_of(users: dict[str, User], resident_id: int) -> int | None:
-    return next((u.id for u in users.values() if u.resident_id == resident_id), None)
 
 
 # --- 村务公开 notices -----------------------------------------------------------

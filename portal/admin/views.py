@@ -8,12 +8,12 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms.fields import SelectChoice
 
+from portal.actions import Refusal, unit_of_work
 from portal.admin.forms import CommitteeForm, TownForm, TownOfficialForm, VillageForm
 from portal.audit.services import record_action
 from portal.auth.access import admin_required
 from portal.auth.models import Role, RoleGrant, User
-from portal.auth.roles import RoleError, grant_role, revoke_role
-from portal.database import write_transaction
+from portal.auth.roles import grant_role, revoke_role
 from portal.extensions import db
 from portal.htmx import redirect_after_post, render
 from portal.villages.models import QuorumMode, Town, Village
@@ -84,12 +84,17 @@ def create_town():
         if db.session.scalar(sa.select(Town.id).where(Town.slug == form.slug.data)):
             form.slug.errors.append(_("这个网址名已被使用。"))
         else:
-            town = Town(name=form.name.data.strip(), slug=form.slug.data)
-            db.session.add(town)
-            record_action(
-                current_user, Role.ADMIN, "create_town", town, town=town, after={"name": town.name}
-            )
-            db.session.commit()
+            with unit_of_work():
+                town = Town(name=form.name.data.strip(), slug=form.slug.data)
+                db.session.add(town)
+                record_action(
+                    current_user,
+                    Role.ADMIN,
+                    "create_town",
+                    town,
+                    town=town,
+                    after={"name": town.name},
+                )
             flash(_("已建立%(name)s。", name=town.name), "success")
             return redirect_after_post(url_for("admin.index"))
     return page(422, town_form=form)
@@ -103,23 +108,23 @@ def create_village():
         if db.session.scalar(sa.select(Village.id).where(Village.slug == form.slug.data)):
             form.slug.errors.append(_("这个网址名已被使用。"))
         else:
-            village = Village(
-                town_id=form.town_id.data,
-                name=form.name.data.strip(),
-                slug=form.slug.data,
-                quorum_mode=QuorumMode(form.quorum_mode.data),
-            )
-            db.session.add(village)
-            db.session.flush()
-            record_action(
-                current_user,
-                Role.ADMIN,
-                "create_village",
-                village,
-                village=village,
-                after={"name": village.name},
-            )
-            db.session.commit()
+            with unit_of_work():
+                village = Village(
+                    town_id=form.town_id.data,
+                    name=form.name.data.strip(),
+                    slug=form.slug.data,
+                    quorum_mode=QuorumMode(form.quorum_mode.data),
+                )
+                db.session.add(village)
+                db.session.flush()
+                record_action(
+                    current_user,
+                    Role.ADMIN,
+                    "create_village",
+                    village,
+                    village=village,
+                    after={"name": village.name},
+                )
             flash(_("已建立%(name)s。", name=village.name), "success")
             return redirect_after_post(url_for("admin.index"))
     return page(422, village_form=form)
@@ -135,14 +140,12 @@ def appoint(form, role: Role, **scope):
     if user is None:
         form.phone.errors.append(_("没有用这个手机号码注册的账号。"))
         return None
-    write_transaction()
     try:
-        grant_role(current_user, Role.ADMIN, user, role, **scope)
-    except RoleError as error:
-        db.session.rollback()
+        with unit_of_work():
+            grant_role(current_user, Role.ADMIN, user, role, **scope)
+    except Refusal as error:
         form.phone.errors.append(error.message)
         return None
-    db.session.commit()
     return user
 
 
@@ -184,11 +187,10 @@ def revoke(grant_id: int):
     if grant.role not in (Role.COMMITTEE, Role.TOWN_OFFICIAL):
         return page(403)
     try:
-        revoke_role(current_user, Role.ADMIN, grant)
-    except RoleError as error:
-        db.session.rollback()
-        flash(str(error), "error")
+        with unit_of_work():
+            revoke_role(current_user, Role.ADMIN, grant)
+    except Refusal as error:
+        flash(error.message, "error")
     else:
-        db.session.commit()
         flash(_("已撤销%(name)s的职务。", name=grant.user.name), "success")
     return redirect_after_post(url_for("admin.index"))

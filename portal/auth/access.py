@@ -220,11 +220,9 @@ def _roles_in_village(user: User, village_id: int) -> set[Role]:
         rows = db.session.execute(_ROLES_IN_VILLAGE, params).all()
         held = {Role(role) for role, _ in rows if role is not None}
         lives_here = any(home == village_id for role, home in rows if role is None)
-        # A villager is a verified registration linked to a resident of this village,
-        # whatever grants say: the grant follows the verification, not the other way.
-        if user.is_verified and lives_here and not user.disabled:
-            held.add(Role.VILLAGER)
-        else:
+        # A villager's grant counts only while the registration is verified, linked to a
+        # resident of this very village, and the account is not disabled.
+        if not (user.is_verified and lives_here and not user.disabled):
             held.discard(Role.VILLAGER)
         cache[key] = held
     return cache[key]
@@ -233,9 +231,10 @@ def _roles_in_village(user: User, village_id: int) -> set[Role]:
 def is_verified_villager(user, village_id: int) -> bool:
     """The one test of who is a verified villager 已核实村民 of a village.
 
-    A registration the committee verified (or made with an invite code), linked to a
-    resident on that village's roster, and an account not disabled. Views and services
-    ask this same question (may they vote, comment, ask, nominate...).
+    A villager's grant in that village (not revoked), a registration the committee
+    verified (or made with an invite code) linked to a resident on that village's
+    roster, and an account not disabled. Views and services ask this same question
+    (may they vote, comment, ask, nominate...).
     """
     if user is None or not getattr(user, "is_authenticated", False):
         return False

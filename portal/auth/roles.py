@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from portal import clock
+from portal.actions import Refusal
 from portal.audit.services import record_action
 from portal.auth.access import active_grants
 from portal.auth.models import Role, RoleGrant, User
@@ -20,12 +21,10 @@ from portal.villages.models import Grid, Town, Village
 EXCLUSIVE = {Role.COMMITTEE: Role.SUPERVISOR, Role.SUPERVISOR: Role.COMMITTEE}
 
 
-class RoleError(ValueError):
+class RoleError(Refusal):
     """A grant or revocation the rules refuse; the message is for the user."""
 
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
+    status = 422
 
 
 class SeparationOfDutiesError(RoleError):

@@ -8,16 +8,14 @@ from __future__ import annotations
 
 import secrets
 import unicodedata
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
-from sqlalchemy.exc import IntegrityError
 
 from portal import clock
+from portal.actions import NotFound, Refusal, unit_of_work
 from portal.audit.services import record_action
 from portal.auth.access import active_grants
 from portal.auth.models import InviteCode, RegistrationStatus, Role, RoleGrant, User
@@ -28,45 +26,14 @@ from portal.auth.roles import (  # noqa: F401  (re-exported for the console's ca
     grant_role,
     revoke_role,
 )
-from portal.database import write_transaction
 from portal.extensions import db
 from portal.villages.models import Grid, Household, Resident, Village
 
 ACTOR_ROLE = Role.COMMITTEE
 
 
-class ConsoleError(Exception):
-    """A refused console action; `message` is for the person who asked."""
-
-    def __init__(self, message: str, status: int = 409, field: str | None = None):
-        super().__init__(message)
-        self.message = message
-        self.status = status
-        self.field = field
-
-
-class NotFound(ConsoleError):
-    def __init__(self, message: str = ""):
-        super().__init__(message, status=404)
-
-
-@contextmanager
-def console_action() -> Iterator[None]:
-    """One user action: a write transaction, committed at the end, or rolled back whole.
-
-    A refusal raised inside leaves nothing written and no lock held; a lost race on
-    a unique constraint becomes a clear refusal.
-    """
-    write_transaction()
-    try:
-        yield
-        db.session.commit()
-    except IntegrityError as exc:
-        db.session.rollback()
-        raise ConsoleError(_("刚才有人同时修改了这条记录，请刷新页面后再试。")) from exc
-    except BaseException:
-        db.session.rollback()
-        raise
+# The console's refusals are the portal's one refusal (message, status, field).
+ConsoleError = Refusal
 
 
 # --- the verification queue 注册核实 ------------------------------------------------
@@ -155,7 +122,7 @@ def _lock_registration(village: Village, user_id: int) -> User:
 
 def match_registration(actor: User, village: Village, user_id: int, resident_id: int) -> User:
     """Link a pending registration to a roster resident: verified, and a villager."""
-    with console_action():
+    with unit_of_work():
         user = _lock_registration(village, user_id)
         resident = db.session.scalar(
             sa.select(Resident)
@@ -199,7 +166,7 @@ def refuse_registration(actor: User, village: Village, user_id: int, reason: str
     reason = reason.strip()
     if not reason:
         raise ConsoleError(_("请写明不通过的理由。"), status=422, field="reason")
-    with console_action():
+    with unit_of_work():
         user = _lock_registration(village, user_id)
         user.status = RegistrationStatus.REFUSED
         user.refusal_reason = reason[:200]
@@ -411,7 +378,7 @@ def issue_invite(
     actor: User, village: Village, household: Household, resident: Resident | None = None
 ) -> InviteCode:
     """One code for a household, or for one person in it who has no account yet."""
-    with console_action():
+    with unit_of_work():
         if resident is not None:
             if db.session.scalar(sa.select(User.id).where(User.resident_id == resident.id)):
                 raise ConsoleError(
@@ -495,7 +462,7 @@ def count_households_needing_codes(village: Village) -> int:
 
 def issue_bulk_invites(actor: User, village: Village) -> list[InviteCode]:
     """A household code for every household where nobody has an account yet, in one go."""
-    with console_action():
+    with unit_of_work():
         households = db.session.scalars(households_needing_codes(village).limit(MAX_BULK)).all()
         if not households:
             return []
@@ -600,7 +567,7 @@ def appoint(
         raise ConsoleError(_("请选择本村的一个网格。"), status=422, field="grid_id")
     if role != Role.GRID_WORKER:
         grid = None
-    with console_action():
+    with unit_of_work():
         try:
             grant = grant_role(actor, ACTOR_ROLE, user, role, village=village, grid=grid)
         except RoleError as error:
@@ -610,7 +577,7 @@ def appoint(
 
 def revoke(actor: User, village: Village, grant_id: int) -> RoleGrant:
     """End a grid worker's or supervisor's appointment (the grant stays, with its end date)."""
-    with console_action():
+    with unit_of_work():
         grant = db.session.scalar(
             sa.select(RoleGrant)
             .where(RoleGrant.id == grant_id, RoleGrant.village_id == village.id)

@@ -39,6 +39,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
 from portal import clock
+from portal.actions import Refusal
 from portal.audit.services import record_action
 from portal.auth.access import active_grants
 from portal.auth.models import Role, User
@@ -285,14 +286,8 @@ def overdue_count(village: Village, now: datetime | None = None) -> int:
 # --- the committee's actions ------------------------------------------------------------
 
 
-class ScheduleError(ValueError):
+class ScheduleError(Refusal):
     """A refused change; `field` names the form field the message belongs to, if any."""
-
-    def __init__(self, message: str, field: str | None = None, status: int = 409):
-        super().__init__(message)
-        self.message = message
-        self.field = field
-        self.status = status
 
 
 def _require_committee(user: User, village_id: int) -> None:

@@ -12,8 +12,8 @@ from flask import Blueprint, abort, flash, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from portal.actions import Refusal, unit_of_work
 from portal.auth.access import village_role
-from portal.database import write_transaction
 from portal.extensions import db
 from portal.htmx import is_boosted, is_htmx, redirect_after_post, render, trigger
 from portal.manage.blueprint import EDITORS, READERS, can_edit
@@ -96,19 +96,17 @@ def create(village):
     form = DisclosureItemForm()
     if not form.validate_on_submit():
         return _page(village, 422, form=form)
-    write_transaction()
     try:
-        item = schedule.add_item(
-            current_user,
-            village,
-            title=form.title.data,
-            category=form.category.data,
-            cadence=form.cadence.data,
-            grace_days=form.grace_days.data,
-        )
-        db.session.commit()
-    except ScheduleError as error:
-        db.session.rollback()
+        with unit_of_work():
+            item = schedule.add_item(
+                current_user,
+                village,
+                title=form.title.data,
+                category=form.category.data,
+                cadence=form.cadence.data,
+                grace_days=form.grace_days.data,
+            )
+    except Refusal as error:
         _apply_error(form, error)
         return _page(village, error.status, form=form)
     flash(_("已添加公开事项“%(title)s”。", title=item.title), "success")
@@ -121,14 +119,12 @@ def adopt_standard(village):
     form = StandardScheduleForm()
     if not form.validate_on_submit():
         return _page(village, 422, standard_form=form)
-    write_transaction()
     try:
-        schedule.adopt_standard_schedule(
-            current_user, village, monthly_finance=form.monthly_finance.data
-        )
-        db.session.commit()
-    except ScheduleError as error:
-        db.session.rollback()
+        with unit_of_work():
+            schedule.adopt_standard_schedule(
+                current_user, village, monthly_finance=form.monthly_finance.data
+            )
+    except Refusal as error:
         flash(error.message, "error")
         return _page(village, error.status, standard_form=form)
     flash(_("已按标准公开目录建立本村的公开目录。"), "success")
@@ -143,12 +139,10 @@ def set_active(village, item_id: int):
     if item is None or item.village_id != village.id:
         abort(404)
     active = request.form.get("active") == "1"
-    write_transaction()
     try:
-        schedule.set_active(current_user, village, item, active)
-        db.session.commit()
-    except ScheduleError as error:
-        db.session.rollback()
+        with unit_of_work():
+            schedule.set_active(current_user, village, item, active)
+    except Refusal as error:
         return _page(village, error.status, row_id=item_id, message=error.message)
     done = (
         _("已恢复“%(title)s”。", title=item.title)

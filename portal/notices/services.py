@@ -18,6 +18,7 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import defer
 
 from portal import clock
+from portal.actions import Refusal
 from portal.audit.services import record_action
 from portal.auth.access import active_grants
 from portal.auth.models import Role, User
@@ -39,14 +40,8 @@ HOME_LIMIT = 5
 FEED_LIMIT = 50
 
 
-class NoticeError(ValueError):
-    """An action refused; `field` names the form field the message belongs to, if any."""
-
-    def __init__(self, message: str, field: str | None = None, status: int = 409):
-        super().__init__(message)
-        self.message = message
-        self.field = field
-        self.status = status
+class NoticeError(Refusal):
+    """An action on a notice refused; `field` names the form field the message belongs to."""
 
 
 # --- checks -----------------------------------------------------------------------

@@ -18,6 +18,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from portal.actions import Refusal, unit_of_work
 from portal.auth.access import (
     load_village,
     login_required,
@@ -25,7 +26,6 @@ from portal.auth.access import (
     village_page,
     village_role,
 )
-from portal.database import write_transaction
 from portal.errors import render_error
 from portal.extensions import db
 from portal.htmx import is_boosted, is_htmx, redirect_after_post, render, trigger
@@ -161,7 +161,6 @@ def _notice_context(
         else (QuestionForm(formdata=None) if current_user.is_authenticated else None),
         "question_message": question_message,
         "asked": asked,
-        "mask_name": questions.mask_name,
     }
 
 
@@ -229,12 +228,10 @@ def ask(village: str, notice_id: int):
     form = QuestionForm()
     if not form.validate_on_submit():
         return _questions_answer(village, notice, 422, form=form)
-    write_transaction()
     try:
-        questions.ask(current_user, notice, form.body.data)
-        db.session.commit()
-    except services.NoticeError as error:
-        db.session.rollback()
+        with unit_of_work():
+            questions.ask(current_user, notice, form.body.data)
+    except Refusal as error:
         if error.field:
             form.body.errors = [*form.body.errors, error.message]
             return _questions_answer(village, notice, error.status, form=form)
@@ -265,10 +262,9 @@ def _questions_answer(village, notice: Notice, status: int, form=None, message=N
 def mark_read(village: str, notice_id: int):
     """Count the logged-in reader once; sent by the notice page when it has loaded."""
     village = load_village(village)
-    write_transaction()
-    notice = _public_notice(village, notice_id)
-    services.mark_read(notice, current_user)
-    db.session.commit()
+    with unit_of_work():
+        notice = _public_notice(village, notice_id)
+        services.mark_read(notice, current_user)
     if not is_htmx():
         return redirect_after_post(url_for(".show", village=village.slug, notice_id=notice.id))
     return render("notices/notice.html", blocks=NOTICE_BLOCKS, **_notice_context(village, notice))
@@ -368,7 +364,7 @@ def _form_page(village, form: NoticeForm, mode: str, notice: Notice | None = Non
     )
 
 
-def _apply_error(form: NoticeForm, error: services.NoticeError) -> None:
+def _apply_error(form: NoticeForm, error: Refusal) -> None:
     target = getattr(form, error.field or "", None) or form.title
     target.errors = [*target.errors, error.message]
 
@@ -425,13 +421,10 @@ def _form_action(
     form = notice_form(keep_decision=keep_decision)
     if not form.validate_on_submit():
         return _form_page(village, form, mode, notice, status=422)
-    write_transaction()
     try:
-        with attachments.files_kept_if_committed() as files:
+        with attachments.files_kept_if_committed() as files, unit_of_work():
             result = act(form, files)
-            db.session.commit()
-    except services.NoticeError as error:
-        db.session.rollback()
+    except Refusal as error:
         if error.field is None and notice is not None:
             return _show_page(village, notice, status=error.status, message=error.message)
         _apply_error(form, error)
@@ -524,13 +517,10 @@ def manage_attach(village, notice_id: int):
     if not attachments.uploads(form.attachments.data):
         form.attachments.errors = [_("请先选择要上传的图片或 PDF 文件。")]
         return _show_page(village, notice, 422, attachment_form=form)
-    write_transaction()
     try:
-        with attachments.files_kept_if_committed() as files:
+        with attachments.files_kept_if_committed() as files, unit_of_work():
             added = attachments.add_attachments(current_user, notice, form.attachments.data, files)
-            db.session.commit()
-    except services.NoticeError as error:
-        db.session.rollback()
+    except Refusal as error:
         if error.field:
             form.attachments.errors = [error.message]
             return _show_page(village, notice, error.status, attachment_form=form)
@@ -545,13 +535,10 @@ def manage_attach(village, notice_id: int):
 @village_role(*EDITORS)
 def manage_detach(village, notice_id: int, attachment_id: int):
     notice = _console_notice(village, notice_id)
-    write_transaction()
     try:
-        with attachments.files_kept_if_committed() as files:
+        with attachments.files_kept_if_committed() as files, unit_of_work():
             removed = attachments.remove_attachment(current_user, notice, attachment_id, files)
-            db.session.commit()
-    except services.NoticeError as error:
-        db.session.rollback()
+    except Refusal as error:
         if error.status == 404:
             abort(404)
         return _show_page(village, notice, error.status, error.message)
@@ -564,12 +551,10 @@ def manage_detach(village, notice_id: int, attachment_id: int):
 def _action(village, notice_id: int, act, done: str):
     """A button on the notice's console page: one transaction, then back to the page."""
     notice = _console_notice(village, notice_id)
-    write_transaction()
     try:
-        act(notice)
-        db.session.commit()
-    except services.NoticeError as error:
-        db.session.rollback()
+        with unit_of_work():
+            act(notice)
+    except Refusal as error:
         return _show_page(village, notice, status=error.status, message=error.message)
     flash(done, "success")
     return redirect_after_post(url_for(".manage_show", village=village.slug, notice_id=notice.id))
@@ -714,12 +699,10 @@ def manage_answer(village, question_id: int):
     form = _answer_form(question.id, request.form)
     if not form.validate():
         return _queue_page(village, 422, question, form)
-    write_transaction()
     try:
-        answered = questions.answer(current_user, village, question.id, form.answer.data)
-        db.session.commit()
-    except services.NoticeError as error:
-        db.session.rollback()
+        with unit_of_work():
+            answered = questions.answer(current_user, village, question.id, form.answer.data)
+    except Refusal as error:
         if error.status == 404:
             abort(404)
         if error.field:

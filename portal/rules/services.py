@@ -620,7 +620,7 @@ class RollSize:
     year_rule_left_out: int
 
 
-def _roll_size(version: RuleVersion) -> RollSize:
+def roll_size_at_opening(version: RuleVersion) -> RollSize:
     """The roll's sizes as of the opening time, computed from the roster (no write).
 
     The households are those with anyone on the roster at the opening time (Art. 22
@@ -656,7 +656,7 @@ def roll_size(version: RuleVersion) -> RollSize | None:
             version.roll_household_count or 0,
             version.roll_year_rule_left_out or 0,
         )
-    return _roll_size(version)
+    return roll_size_at_opening(version)
 
 
 def online_voters(version: RuleVersion) -> int:
@@ -697,7 +697,7 @@ def freeze_roll_if_due(version: RuleVersion, now: datetime | None = None) -> boo
     _lock_version(version)
     if version.state != VersionState.CONSULTATION or version.roll_frozen:
         return False
-    size = _roll_size(version)
+    size = roll_size_at_opening(version)
     db.session.execute(
         sa.insert(VoteEligibility).from_select(
             ["version_id", "resident_id", "household_id"],
@@ -1034,7 +1034,7 @@ def turnout(version: RuleVersion, now: datetime | None = None) -> Turnout:
     if not version.roll_frozen:
         if vote_phase(version, _now(now)) in (VotePhase.NONE, VotePhase.ANNOUNCED):
             return Turnout(0, 0, 0, 0)
-        size = _roll_size(version)
+        size = roll_size_at_opening(version)
         return Turnout(
             size.eligible,
             0,

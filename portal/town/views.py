@@ -9,17 +9,17 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
+from portal.actions import Refusal, unit_of_work
 from portal.auth.access import town_role
 from portal.auth.models import RegistrationStatus, Role, User
-from portal.database import write_transaction
 from portal.extensions import db
 from portal.htmx import redirect_after_post, render
+from portal.paging import Page, clamp_page
 from portal.rules import services as rules_services
 from portal.rules.labels import filing_label
 from portal.rules.manage_forms import FilingDecisionForm
 from portal.rules.models import FilingState, RuleArticle, RuleDocument, RuleFiling, RuleVersion
 from portal.villages.models import Household, Resident, Town, Village
-from portal.villages.services import Page, clamp_page
 
 bp = Blueprint("town", __name__, url_prefix="/town/<town>")
 
@@ -191,16 +191,16 @@ def decide_filing(town: Town, filing_id: int):
     form = FilingDecisionForm()
     if not form.validate_on_submit():
         return _filing_page(town, found, form, status=422)
-    write_transaction()
     try:
-        if form.decision.data == FilingState.FILED.value:
-            rules_services.file_rule(current_user, found)
-        else:
-            rules_services.return_for_correction(current_user, found, form.reason.data)
-        db.session.commit()
-    except rules_services.RuleError as error:
-        db.session.rollback()
-        return _filing_page(town, _filing_or_404(town, filing_id), form, error.message, 422)
+        with unit_of_work():
+            if form.decision.data == FilingState.FILED.value:
+                rules_services.file_rule(current_user, found)
+            else:
+                rules_services.return_for_correction(current_user, found, form.reason.data)
+    except Refusal as error:
+        return _filing_page(
+            town, _filing_or_404(town, filing_id), form, error.message, error.status
+        )
     village = found.village.name
     if form.decision.data == FilingState.FILED.value:
         flash(_("%(village)s的村规民约已备案。", village=village), "success")

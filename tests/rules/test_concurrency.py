@@ -113,3 +113,85 @@ def test_one_resident_eight_times_at_once(app, database_url, db_backend):
     assert rows[0].resident_id == user.resident_id and rows[0].choice in CHOICES
     assert services.turnout(version).voted == 1
     report("1 resident x 8", db_backend, outcomes, elapsed, len(rows))
+
+
+def _tick_or_cast(url: str, version_id: int, user_id, when, barrier, results) -> None:
+    """`flask tick` (user_id None) or a villager's first ballot, the moment the barrier opens."""
+    app = create_app({"TESTING": True, "SECRET_KEY": "race", "SQLALCHEMY_DATABASE_URI": url})
+    with app.app_context():
+        version = db.session.get(RuleVersion, version_id)
+        user = db.session.get(User, user_id) if user_id else None
+        if user is not None:
+            user.resident  # noqa: B018
+        db.session.commit()
+        barrier.wait(timeout=120)
+        try:
+            if user is None:
+                results.put(("tick", services.freeze_due_rolls(when)))
+            else:
+                services.cast_ballot(version, user, "yes", when)
+                db.session.commit()
+                results.put(("ballot", 1))
+        except Exception as exc:  # noqa: BLE001  (reported to the test, which fails on it)
+            db.session.rollback()
+            results.put(("error", repr(exc)))
+        finally:
+            db.engine.dispose()
+
+
+def freeze_race(database_url: str, version, users: list) -> list[tuple]:
+    context = multiprocessing.get_context("spawn")
+    barrier = context.Barrier(len(users))
+    results = context.Queue()
+    when = rf.during(version)
+    db.session.commit()
+    workers = [
+        context.Process(
+            target=_tick_or_cast,
+            args=(database_url, version.id, getattr(user, "id", None), when, barrier, results),
+        )
+        for user in users
+    ]
+    for worker in workers:
+        worker.start()
+    outcomes = [results.get(timeout=180) for _ in workers]
+    for worker in workers:
+        worker.join(timeout=30)
+        assert worker.exitcode == 0
+    db.session.commit()
+    return outcomes
+
+
+def frozen_once(version, roll_size: int) -> None:
+    from portal.audit.models import ActionLog
+    from portal.rules.models import VoteEligibility
+
+    opened = db.session.scalar(
+        sa.select(sa.func.count()).where(
+            ActionLog.action == "rules.vote_open", ActionLog.object_id == version.id
+        )
+    )
+    rows = db.session.scalar(
+        sa.select(sa.func.count()).where(VoteEligibility.version_id == version.id)
+    )
+    assert (opened, rows) == (1, roll_size)
+
+
+def test_eight_ticks_at_once_freeze_the_roll_once(app, database_url, db_backend):
+    village = VillageFactory()
+    voters = [villager(village) for _ in range(3)]
+    version = rf.announced(village)
+    outcomes = freeze_race(database_url, version, [None] * PROCESSES)
+    assert sorted(outcomes) == [("tick", 0)] * (PROCESSES - 1) + [("tick", 1)], outcomes
+    frozen_once(version, len(voters))
+
+
+def test_ticks_racing_first_ballots_freeze_once(app, database_url, db_backend):
+    village = VillageFactory()
+    voters = [villager(village) for _ in range(PROCESSES // 2)]
+    version = rf.announced(village)
+    outcomes = freeze_race(database_url, version, [None] * (PROCESSES // 2) + voters)
+    assert sorted(k for k, _ in outcomes) == ["ballot"] * 4 + ["tick"] * 4, outcomes
+    assert sum(n for k, n in outcomes if k == "tick") <= 1
+    frozen_once(version, len(voters))
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Ballot)) == len(voters)

@@ -4,10 +4,17 @@ from __future__ import annotations
 
 import pytest
 
+from portal.auth.models import Role
 from portal.extensions import db
 from portal.rules import services
 from portal.villages.models import QuorumMode
-from tests.factories import HouseholdFactory, ResidentFactory, UserFactory, VillageFactory
+from tests.factories import (
+    HouseholdFactory,
+    ResidentFactory,
+    RoleGrantFactory,
+    UserFactory,
+    VillageFactory,
+)
 from tests.rules import factories as rf
 
 PERSONS, HOUSEHOLDS = QuorumMode.PERSONS, QuorumMode.HOUSEHOLDS
@@ -53,11 +60,11 @@ def voters_in(village, households: int, per_household: int = 1):
         household = HouseholdFactory(village=village)
         for _ in range(per_household):
             resident = ResidentFactory(household=household)
-            users.append(
-                UserFactory(
-                    resident=resident, village=village, status="verified", name=resident.name
-                )
+            user = UserFactory(
+                resident=resident, village=village, status="verified", name=resident.name
             )
+            RoleGrantFactory(user=user, role=Role.VILLAGER, village=village)
+            users.append(user)
     return users
 
 

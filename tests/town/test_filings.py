@@ -37,6 +37,7 @@ def send_for_filing(village, title: str = "湖滨村村规民约") -> RuleFiling
     voters = [villager(village) for _ in range(2)]
     version = rf.voting(village, clerk)
     version.document.title = title
+    db.session.commit()
     for voter in voters:
         services.cast_ballot(version, voter, "yes", rf.during(version))
     db.session.commit()
