@@ -33,6 +33,7 @@ from portal.notices.models import (
     NoticeState,
 )
 from portal.search.services import index_notice
+from portal.transitions import Lifecycle, Transition
 from portal.villages.models import Village
 
 PER_PAGE = 20
@@ -82,12 +83,9 @@ def _clean_category(category) -> NoticeCategory:
 
 
 def _lock(notice: Notice) -> Notice:
-    """Lock the notice's row (PostgreSQL; on SQLite the caller's write transaction holds
-    the database) and re-read it, so two committee members cannot both move it."""
-    db.session.flush()
-    db.session.execute(sa.select(Notice.id).where(Notice.id == notice.id).with_for_update())
-    db.session.refresh(notice)
-    return notice
+    """Lock the notice's row (PostgreSQL; on SQLite the write transaction holds the
+    database) and re-read it, so two committee members cannot both move it."""
+    return NOTICE_LIFECYCLE.lock(notice)
 
 
 def _render(body: str) -> str:
@@ -101,6 +99,39 @@ def _snapshot(notice: Notice) -> dict:
         "title": notice.title,
         "pinned": notice.pinned,
     }
+
+
+# 村务公开's lifecycle: draft → published → archived; nothing published is deleted.
+NOTICE_LIFECYCLE = Lifecycle(
+    "notice",
+    Notice,
+    transitions=[
+        Transition(
+            "publish",
+            (NoticeState.DRAFT,),
+            NoticeState.PUBLISHED,
+            stamps=("published_at", "updated_at"),
+            refusals={
+                NoticeState.PUBLISHED: lambda: _("这条公告已经发布了。"),
+                NoticeState.ARCHIVED: lambda: _(
+                    "已归档的公告不能再发布；如需重新公开，请发布一条新公告。"
+                ),
+            },
+        ),
+        Transition(
+            "archive",
+            (NoticeState.PUBLISHED,),
+            NoticeState.ARCHIVED,
+            stamps=("archived_at", "updated_at"),
+            refusals={
+                NoticeState.DRAFT: lambda: _("只有已发布的公告可以归档。"),
+                NoticeState.ARCHIVED: lambda: _("只有已发布的公告可以归档。"),
+            },
+        ),
+    ],
+    snapshot=lambda notice: _snapshot(notice),
+    error=NoticeError,
+)
 
 
 # --- the committee's actions --------------------------------------------------------
@@ -173,26 +204,22 @@ def edit_draft(
 def publish(actor: User, notice: Notice, now: datetime | None = None) -> Notice:
     """Draft → published."""
     _require_committee(actor, notice.village_id)
-    _lock(notice)
-    if notice.state == NoticeState.PUBLISHED:
-        raise NoticeError(_("这条公告已经发布了。"))
-    if notice.state != NoticeState.DRAFT:
-        raise NoticeError(_("已归档的公告不能再发布；如需重新公开，请发布一条新公告。"))
-    _publish(notice, actor, _now(now))
-    index_notice(notice)
-    record_action(
-        actor,
-        Role.COMMITTEE,
-        "notice.publish",
+    now = _now(now)
+    NOTICE_LIFECYCLE.move(
+        "publish",
         notice,
+        actor=actor,
+        role=Role.COMMITTEE,
         village=notice.village,
-        before={"state": NoticeState.DRAFT.value},
-        after={"state": notice.state.value},
+        now=now,
+        changes={"published_by": actor},
     )
+    index_notice(notice)
     return notice
 
 
 def _publish(notice: Notice, actor: User | None, now: datetime) -> None:
+    """A notice published the moment it is made (a correction, an assembly decision)."""
     notice.state = NoticeState.PUBLISHED
     notice.published_at = now
     notice.published_by = actor
@@ -202,25 +229,16 @@ def _publish(notice: Notice, actor: User | None, now: datetime) -> None:
 def archive(actor: User, notice: Notice, now: datetime | None = None) -> Notice:
     """Published → archived: off the lists, still readable at its address. Unpins it."""
     _require_committee(actor, notice.village_id)
-    _lock(notice)
-    if notice.state != NoticeState.PUBLISHED:
-        raise NoticeError(_("只有已发布的公告可以归档。"))
-    before = _snapshot(notice)
-    now = _now(now)
-    notice.state = NoticeState.ARCHIVED
-    notice.archived_at = now
-    notice.pinned = False
-    notice.updated_at = now
-    index_notice(notice)
-    record_action(
-        actor,
-        Role.COMMITTEE,
-        "notice.archive",
+    NOTICE_LIFECYCLE.move(
+        "archive",
         notice,
+        actor=actor,
+        role=Role.COMMITTEE,
         village=notice.village,
-        before=before,
-        after=_snapshot(notice),
+        now=_now(now),
+        changes={"pinned": False},
     )
+    index_notice(notice)
     return notice
 
 

@@ -52,6 +52,7 @@ from portal.rules.models import (
     vote_phase,
 )
 from portal.search.services import index_rule_document
+from portal.transitions import Lifecycle, Transition
 from portal.villages.models import Household, QuorumMode, Resident, Village
 from portal.villages.services import escape_like
 
@@ -1295,28 +1296,38 @@ def submit_filing(actor: User, version: RuleVersion, now: datetime | None = None
     return filing
 
 
+# 备案 filing with the town: pending → filed | returned for correction.
+FILING_LIFECYCLE = Lifecycle(
+    "rules",
+    RuleFiling,
+    transitions=[
+        Transition("filing_filed", (FilingState.PENDING,), FilingState.FILED, ("decided_at",)),
+        Transition(
+            "filing_returned", (FilingState.PENDING,), FilingState.RETURNED, ("decided_at",)
+        ),
+    ],
+    snapshot=lambda filing: {"state": filing.state.value},
+    default_refusal=lambda: _("这份备案已经办理过了。"),
+    refusal_status=422,
+    error=RuleError,
+)
+
+
 def _decide_filing(
     official: User, filing: RuleFiling, state: FilingState, reason: str | None, now: datetime
 ) -> RuleFiling:
     village = filing.village
     _require_town_official(official, village)
-    write_transaction()
-    db.session.execute(sa.select(RuleFiling.id).where(RuleFiling.id == filing.id).with_for_update())
-    db.session.refresh(filing)
-    if filing.state != FilingState.PENDING:
-        raise RuleError(_("这份备案已经办理过了。"))
-    filing.state, filing.reason = state, reason
-    filing.decided_by, filing.decided_at = official, now
-    record_action(
-        official,
-        Role.TOWN_OFFICIAL,
-        f"rules.filing_{state.value}",
+    return FILING_LIFECYCLE.move(
+        f"filing_{state.value}",
         filing,
+        actor=official,
+        role=Role.TOWN_OFFICIAL,
         village=village,
-        before={"state": FilingState.PENDING.value},
-        after={"state": state.value, "reason": reason},
+        now=now,
+        changes={"reason": reason, "decided_by": official},
+        after={"reason": reason},
     )
-    return filing
 
 
 def file_rule(official: User, filing: RuleFiling, now: datetime | None = None) -> RuleFiling:
