@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from flask.testing import FlaskClient
 from itsdangerous import URLSafeTimedSerializer
 
-from portal import create_app
+from portal import clock, create_app
 from portal.extensions import db
 
 DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/test"
@@ -163,6 +163,21 @@ class CSRFClient(FlaskClient):
             raw = session["csrf_token"]
         secret = self.application.config.get("WTF_CSRF_SECRET_KEY") or self.application.secret_key
         return URLSafeTimedSerializer(secret, salt="wtf-csrf-token").dumps(raw)
+
+
+@pytest.fixture
+def at(monkeypatch):
+    """The suite's one clock: `at(moment)` sets the portal's time for what follows.
+
+    Services, pages, the test client's requests and the column defaults of new rows
+    (`clock.default_now`) all read it. Returns the moment, for chaining.
+    """
+
+    def travel(moment):
+        monkeypatch.setattr(clock, "now", lambda: moment)
+        return moment
+
+    return travel
 
 
 @pytest.fixture

@@ -241,14 +241,28 @@ def is_verified_villager(user, village_id: int) -> bool:
     return Role.VILLAGER in _roles_in_village(user, village_id)
 
 
+def villager_standing(user, village_id: int) -> str:
+    """Where `user` stands with the village: "villager" (a verified villager of it),
+    "visitor" (not logged in), "unverified" (registered here, not yet verified) or
+    "outsider" (anyone else). Each feature words its refusal from this one answer."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return "visitor"
+    if is_verified_villager(user, village_id):
+        return "villager"
+    if user.village_id == village_id and not user.is_verified:
+        return "unverified"
+    return "outsider"
+
+
 def villager_refusal(user, village_id: int) -> str | None:
     """Why `user` is not a verified villager of the village, in words for them; None if
     they are. A visitor is asked to log in."""
-    if user is None or not getattr(user, "is_authenticated", False):
-        return _("请先登录。本村已核实的村民登录后可以办理。")
-    if is_verified_villager(user, village_id):
+    standing = villager_standing(user, village_id)
+    if standing == "villager":
         return None
-    if user.village_id == village_id and not user.is_verified:
+    if standing == "visitor":
+        return _("请先登录。本村已核实的村民登录后可以办理。")
+    if standing == "unverified":
         return _("您的注册还在等村委会核实，核实以后就可以办理了。")
     return _("只有本村已核实的村民可以办理。")
 

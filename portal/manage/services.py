@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 from portal import clock
 from portal.actions import NotFound, Refusal, unit_of_work
 from portal.audit.services import record_action
-from portal.auth.access import active_grants
+from portal.auth.access import active_grants, is_verified_villager
 from portal.auth.models import InviteCode, RegistrationStatus, Role, RoleGrant, User
 from portal.auth.roles import (  # noqa: F401  (re-exported for the console's callers)
     RoleError,
@@ -520,13 +520,7 @@ def verified_villager(village: Village, phone: str = "", user_id: int | None = N
         user = db.session.get(User, user_id)
     else:
         user = db.session.scalar(sa.select(User).where(User.phone == phone))
-    if (
-        user is None
-        or user.disabled
-        or not user.is_verified
-        or user.resident is None
-        or user.resident.village_id != village.id
-    ):
+    if user is None or not is_verified_villager(user, village.id):
         raise ConsoleError(
             _("没有找到这个手机号注册、并已核实的本村村民。"), status=422, field="phone"
         )

@@ -3,7 +3,8 @@
 A verified villager of the notice's village asks; the committee answers once, and
 question and answer stay under the notice for everyone to read. An answer is part of
 the village's record, like the notice itself: it is not changed afterwards (a further
-question gets a further answer). The asker is shown by a masked name (张*), never by
+question gets a further answer). The asker is shown by a masked name (张*), whole only
+to those portal/privacy.py lets see it (their household, the committee), never by
 phone number.
 
 Limits, so that a question board stays a board: a person has at most
@@ -22,7 +23,7 @@ from sqlalchemy.orm import joinedload, load_only
 
 from portal import clock
 from portal.audit.services import record_action
-from portal.auth.access import roles_in_village
+from portal.auth.access import villager_standing
 from portal.auth.models import Role, User
 from portal.extensions import db
 from portal.notices.models import ANSWER_MAX, QUESTION_MAX, Notice, NoticeQuestion, NoticeState
@@ -32,14 +33,6 @@ from portal.villages.models import Village
 MAX_OPEN_PER_NOTICE = 3
 MAX_PER_DAY = 10
 PER_PAGE = 20
-
-
-def mask_name(name: str | None) -> str:
-    """张三 → 张*, 欧阳娜娜 → 欧***: the surname's first character and a star for the rest."""
-    text = (name or "").strip()
-    if not text:
-        return _("村民")
-    return text[0] + "*" * max(1, len(text) - 1)
 
 
 def _clean(text: str | None, *, empty: str, too_long: str, limit: int, field: str) -> str:
@@ -57,9 +50,10 @@ def asking_refusal(user: User, notice: Notice) -> str | None:
         return _("这条公告已归档，不再接受提问。")
     if notice.state != NoticeState.PUBLISHED:
         return _("这条公告还没有发布，不能提问。")
-    if Role.VILLAGER in roles_in_village(user, notice.village):
+    standing = villager_standing(user, notice.village_id)
+    if standing == "villager":
         return None
-    if user.village_id == notice.village_id and not user.is_verified:
+    if standing == "unverified":
         return _("您的注册还在等村委会核实，核实以后就可以提问了。")
     return _("只有本村已核实的村民可以对本村的公告提问。")
 

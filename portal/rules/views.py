@@ -27,7 +27,13 @@ from jinja2_fragments.flask import render_block
 
 from portal import clock
 from portal.actions import Refusal, unit_of_work
-from portal.auth.access import is_verified_villager, load_village, login_required, village_page
+from portal.auth.access import (
+    is_verified_villager,
+    load_village,
+    login_required,
+    village_page,
+    villager_standing,
+)
 from portal.extensions import db
 from portal.htmx import htmx_target, is_boosted, is_htmx, redirect_after_post, render
 from portal.i18n import is_english
@@ -153,12 +159,11 @@ def _voter_status(version: RuleVersion) -> dict:
     if not current_user.is_authenticated:
         return {"voter": "visitor"}
     user = current_user
-    if not is_verified_villager(user, version.village_id):
-        if user.village_id == version.village_id and not user.is_verified:
-            refusal = _("您的账号还没有通过村委会核实，核实后才能投票。")
-        else:
-            refusal = _("只有本村已核实的村民可以投票。")
-        return {"voter": "refused", "refusal": refusal}
+    standing = villager_standing(user, version.village_id)
+    if standing == "unverified":
+        return {"voter": "refused", "refusal": _("您的账号还没有通过村委会核实，核实后才能投票。")}
+    if standing != "villager":
+        return {"voter": "refused", "refusal": _("只有本村已核实的村民可以投票。")}
     if not version.vote_opened:
         return {"voter": "waiting"}
     if not services.on_roll(version, user.resident_id):

@@ -47,16 +47,6 @@ def clerk(village):
 
 
 @pytest.fixture
-def at(monkeypatch):
-    """Set the portal's clock: `at(moment)`; services and pages read it, the test client too."""
-
-    def set_clock(moment):
-        monkeypatch.setattr(clock, "now", lambda: moment)
-
-    return set_clock
-
-
-@pytest.fixture
 def voter(village):
     """A verified adult villager, registered before any vote of the test opens."""
     return villager(village)
