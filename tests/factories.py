@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import factory
+import sqlalchemy as sa
 from factory.alchemy import SQLAlchemyModelFactory
 
 from portal.auth.models import InviteCode, RegistrationStatus, Role, RoleGrant, User
@@ -127,3 +128,10 @@ def official(
         town=town or (village.town if village is not None and role == Role.TOWN_OFFICIAL else None),
     )
     return user
+
+
+def count(model, *where) -> int:
+    """Rows of `model` (matching `where`) as the database now has them: the test's own
+    read transaction is ended first, so what requests wrote is seen."""
+    db.session.rollback()
+    return db.session.scalar(sa.select(sa.func.count()).select_from(model).where(*where))

@@ -35,6 +35,7 @@ from tests.factories import (
     RoleGrantFactory,
     TownFactory,
     VillageFactory,
+    count,
     official,
     villager,
 )
@@ -43,11 +44,6 @@ from tests.rules import factories as rf
 from tests.statements import statements
 
 BASE = "/v/hubin/manage/rules"
-
-
-def count(model, *where) -> int:
-    db.session.rollback()
-    return db.session.scalar(sa.select(sa.func.count()).select_from(model).where(*where))
 
 
 def actions(name: str | None = None) -> int:
@@ -77,16 +73,6 @@ def partial(response) -> str:
 
 def gzipped(text: str) -> int:
     return len(gzip.compress(text.encode()))
-
-
-@pytest.fixture
-def village(app):
-    return VillageFactory(name="湖滨村", slug="hubin")
-
-
-@pytest.fixture
-def clerk(village):
-    return rf.committee(village)
 
 
 @pytest.fixture
@@ -607,9 +593,7 @@ def test_announced_vote_page_before_it_opens(as_clerk, village, clerk, roll):
     assert version.state == VersionState.CONSULTATION
 
 
-def test_the_vote_page_shows_a_due_vote_open_and_writes_nothing(
-    as_clerk, village, clerk, roll, at
-):
+def test_the_vote_page_shows_a_due_vote_open_and_writes_nothing(as_clerk, village, clerk, roll, at):
     """The clock opens the vote; the page only reads it. The first ballot freezes the roll."""
     version = rf.announced(village, clerk)
     at(rf.during(version))

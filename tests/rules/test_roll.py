@@ -18,23 +18,8 @@ from portal.rules import services
 from portal.rules.models import Ballot, BallotChannel, VoteEligibility, VotePhase, vote_phase
 from portal.rules.services import RuleError
 from portal.villages.models import DepartureReason, QuorumMode
-from tests.factories import HouseholdFactory, ResidentFactory, VillageFactory, villager
+from tests.factories import HouseholdFactory, ResidentFactory, count, villager
 from tests.rules import factories as rf
-
-
-@pytest.fixture
-def village(app):
-    return VillageFactory(name="湖滨村", slug="hubin")
-
-
-@pytest.fixture
-def clerk(village):
-    return rf.committee(village)
-
-
-def count(model, *where) -> int:
-    db.session.rollback()
-    return db.session.scalar(sa.select(sa.func.count()).select_from(model).where(*where))
 
 
 def opening_day(version):

@@ -40,11 +40,6 @@ def village(app):
     return VillageFactory()
 
 
-@pytest.fixture
-def clerk(village):
-    return rf.committee(village)
-
-
 # --- documents, drafts and articles ------------------------------------------------
 
 

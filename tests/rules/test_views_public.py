@@ -23,27 +23,12 @@ from portal.rules.models import (
     TallyVisibility,
 )
 from tests.conftest import htmx_headers, login_as
-from tests.factories import UserFactory, VillageFactory, official, villager
+from tests.factories import UserFactory, VillageFactory, count, official, villager
 from tests.notices.html_check import elements, injected
 from tests.rules import factories as rf
 from tests.statements import statements
 
 PARTIAL_BUDGET = 4096  # bytes, gzip: DESIGN.md 6, an htmx partial at most 4 KB
-
-
-def count(model, *where) -> int:
-    db.session.rollback()
-    return db.session.scalar(sa.select(sa.func.count()).select_from(model).where(*where))
-
-
-@pytest.fixture
-def village(app):
-    return VillageFactory(name="湖滨村", slug="hubin")
-
-
-@pytest.fixture
-def clerk(village):
-    return rf.committee(village)
 
 
 @pytest.fixture
