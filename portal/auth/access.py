@@ -290,5 +290,15 @@ def villager_required(view: Callable) -> Callable:
     return wrapper
 
 
+def require_committee(user: User, village_id: int, error: type | None = None) -> None:
+    """Refuse (403) anyone who is not a committee member of the village: the services'
+    own check, beside the route's, so a service called from anywhere holds the rule.
+    `error` is the feature's refusal class, so its callers catch one kind."""
+    if not active_grants(user, [Role.COMMITTEE], village_id=village_id):
+        from portal.actions import Refusal
+
+        raise (error or Refusal)(_("只有本村村委会成员可以这样做。"), status=403)
+
+
 def is_admin(user: User) -> bool:
     return bool(active_grants(user, [Role.ADMIN]))

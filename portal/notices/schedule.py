@@ -41,7 +41,7 @@ from sqlalchemy.exc import IntegrityError
 from portal import clock
 from portal.actions import Refusal
 from portal.audit.services import record_action
-from portal.auth.access import active_grants
+from portal.auth.access import require_committee
 from portal.auth.models import Role, User
 from portal.extensions import db
 from portal.notices.models import (
@@ -291,8 +291,7 @@ class ScheduleError(Refusal):
 
 
 def _require_committee(user: User, village_id: int) -> None:
-    if not active_grants(user, [Role.COMMITTEE], village_id=village_id):
-        raise ScheduleError(_("只有本村村委会成员可以这样做。"), status=403)
+    require_committee(user, village_id, ScheduleError)
 
 
 def _clean_title(title: str | None) -> str:

@@ -20,7 +20,7 @@ from sqlalchemy.orm import defer
 from portal import clock
 from portal.actions import Refusal
 from portal.audit.services import record_action
-from portal.auth.access import active_grants
+from portal.auth.access import require_committee
 from portal.auth.models import Role, User
 from portal.extensions import db
 from portal.notices.markdown import render_markdown
@@ -53,8 +53,7 @@ def _now(now: datetime | None) -> datetime:
 
 
 def _require_committee(user: User, village_id: int) -> None:
-    if not active_grants(user, [Role.COMMITTEE], village_id=village_id):
-        raise NoticeError(_("只有本村村委会成员可以这样做。"), status=403)
+    require_committee(user, village_id, NoticeError)
 
 
 def _clean_title(title: str | None) -> str:

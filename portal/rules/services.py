@@ -29,7 +29,7 @@ from flask_babel import gettext as _
 from portal import clock
 from portal.actions import Refusal
 from portal.audit.services import record_action
-from portal.auth.access import active_grants, is_verified_villager
+from portal.auth.access import active_grants, is_verified_villager, require_committee
 from portal.auth.models import RegistrationStatus, Role, User
 from portal.database import write_transaction
 from portal.extensions import db
@@ -84,8 +84,7 @@ def _now(now: datetime | None) -> datetime:
 
 
 def _require_committee(user: User, village_id: int) -> None:
-    if not active_grants(user, [Role.COMMITTEE], village_id=village_id):
-        raise RuleError(_("只有本村村委会成员可以这样做。"))
+    require_committee(user, village_id, RuleError)
 
 
 def _require_town_official(user: User, village: Village) -> None:
