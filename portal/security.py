@@ -5,6 +5,8 @@ from __future__ import annotations
 from flask import Flask, Response
 from flask_login import current_user
 
+from portal.privacy import no_store
+
 CSP = (
     "default-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; "
     "form-action 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'"
@@ -23,6 +25,5 @@ def init_app(app: Flask) -> None:
             headers["Strict-Transport-Security"] = "max-age=63072000; includeSubDomains"
         if current_user and current_user.is_authenticated:
             # Pages for a logged-in person stay out of shared caches and history.
-            headers["Cache-Control"] = "no-store"
-            response.vary.add("Cookie")
+            no_store(response)
         return response

@@ -9,11 +9,17 @@ from pathlib import Path
 from flask import Flask, g, has_app_context, url_for
 from flask_babel import get_translations
 from flask_login import current_user
+from jinja2 import StrictUndefined
 
-from portal import errors, i18n
+from portal import errors, i18n, privacy
 
 
 def init_app(app: Flask) -> None:
+    if app.testing:
+        # A name a template uses but no view passed fails the test that renders it,
+        # instead of rendering as nothing: a partial rendered from a context built
+        # apart from its page's is caught by the first test that swaps it.
+        app.jinja_env.undefined = StrictUndefined
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
     app.jinja_env.add_extension("jinja2.ext.do")
@@ -21,6 +27,9 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["date"] = i18n.format_date
     app.jinja_env.filters["datetime"] = i18n.format_datetime
     app.jinja_env.filters["list_of"] = i18n.list_of
+    # One rule for the names of people on every page (portal/privacy.py).
+    app.jinja_env.globals["masked_name"] = privacy.mask_name
+    app.jinja_env.globals["shown_name"] = privacy.shown_name
     # Flask-Babel's template callables look the request's catalogue up again for every
     # message (a page has a hundred or two); these look it up once per request.
     app.jinja_env.install_gettext_callables(

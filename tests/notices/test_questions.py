@@ -15,6 +15,7 @@ from portal.auth.models import RegistrationStatus, Role
 from portal.extensions import db
 from portal.notices import questions, services
 from portal.notices.models import NoticeQuestion
+from portal.privacy import mask_name
 from tests.conftest import htmx_headers, login_as
 from tests.factories import (
     HouseholdFactory,
@@ -493,6 +494,6 @@ def test_the_notice_page_and_the_queue_cost_a_fixed_number_of_statements(
 
 
 def test_mask_name():
-    assert questions.mask_name("张三") == "张*"
-    assert questions.mask_name("欧阳娜娜") == "欧***"
-    assert questions.mask_name("李") == "李*"
+    assert mask_name("张三") == "张*"
+    assert mask_name("欧阳娜娜") == "欧阳**"
+    assert mask_name("李") == "李*"
