@@ -85,12 +85,14 @@ def register_templating(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from portal.admin.views import bp as admin_bp
+    from portal.audit.views import bp as audit_bp
     from portal.auth.views import bp as auth_bp
     from portal.manage.views import bp as manage_bp
     from portal.notices.posters import bp as posters_bp
     from portal.notices.schedule_views import bp as disclosure_bp
     from portal.notices.views import bp as notices_bp
     from portal.public.views import bp as public_bp
+    from portal.rules import paper  # noqa: F401  (its routes join rules_manage_bp)
     from portal.rules.console import bp as rules_manage_bp
     from portal.rules.views import bp as rules_bp
     from portal.search.views import bp as search_bp
@@ -107,6 +109,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(posters_bp)
     app.register_blueprint(disclosure_bp)
     app.register_blueprint(search_bp)
+    app.register_blueprint(audit_bp)
 
 
 def register_commands(app: Flask) -> None:

@@ -1,8 +1,21 @@
 """Column types shared by the models."""
 
+import enum
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
+
+
+def str_enum(cls: type[enum.Enum], length: int = 20) -> sa.Enum:
+    """An enum kept as its values in a plain VARCHAR(length), the same on every database.
+
+    Not a native PostgreSQL ENUM type: adding a member then needs no ALTER TYPE, and
+    SQLite and PostgreSQL hold the same schema. The values ("pending"), not the member
+    names ("PENDING"), are stored, so raw SQL, fixtures and exports read as they mean.
+    """
+    return sa.Enum(
+        cls, native_enum=False, length=length, values_callable=lambda e: [m.value for m in e]
+    )
 
 
 class UTCDateTime(sa.types.TypeDecorator):

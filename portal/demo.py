@@ -771,7 +771,6 @@ def _demo_roll(village: Village, version: RuleVersion) -> list[tuple[int, int]]:
     return roll
 
 
-
 # --- 村务公开 notices -----------------------------------------------------------
 
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template
+from flask import Flask, Response, make_response, render_template
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from portal.htmx import is_boosted, is_htmx
+from portal.htmx import is_boosted, is_htmx, vary_on_htmx
 
 
 def _messages() -> dict[int, tuple[str, str]]:
@@ -22,12 +22,14 @@ def _messages() -> dict[int, tuple[str, str]]:
     }
 
 
-def render_error(status: int, message: str | None = None):
+def render_error(status: int, message: str | None = None) -> Response:
+    """The error as a whole page, or as a fragment for an htmx swap (not a boosted page
+    load); `Vary` says the answer depends on the htmx headers."""
     title, default_message = _messages().get(status, _messages()[500])
     message = message or default_message
-    if is_htmx() and not is_boosted():
-        return render_template("errors/fragment.html", title=title, message=message), status
-    return render_template("errors/error.html", title=title, message=message), status
+    template = "errors/fragment.html" if is_htmx() and not is_boosted() else "errors/error.html"
+    response = make_response(render_template(template, title=title, message=message), status)
+    return vary_on_htmx(response)
 
 
 def init_app(app: Flask) -> None:

@@ -5,6 +5,13 @@ template, an htmx request aimed at one of the page's regions gets that region's
 block of the same template (jinja2-fragments). The region is chosen by the
 `HX-Target` header (the id of the element being swapped), never by the id of the
 element that fired the request.
+
+A response chosen by these headers says so in `Vary`, or a browser or proxy cache
+would hand a block to a page load, or the page to an htmx swap. Every reading of
+them goes through the functions here, and the first one in a request arranges for
+its response to name all of `HTMX_HEADERS` (the headers the page cache keys on too):
+a view that asked whether a request is htmx, boosted or aimed at a region may have
+answered differently for each.
 """
 
 from __future__ import annotations
@@ -12,23 +19,41 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 
-from flask import Response, make_response, redirect, render_template, request
+from flask import Response, after_this_request, make_response, redirect, render_template, request
 from jinja2_fragments.flask import render_block
+
+# The request headers that choose between a page and one of its blocks.
+HTMX_HEADERS = ("HX-Request", "HX-Target", "HX-Boosted")
+
+_CONSULTED = "portal.htmx_headers_read"
+
+
+def vary_on_htmx(response: Response) -> Response:
+    """Name `HTMX_HEADERS` in the response's Vary (keeping what is there already)."""
+    response.vary.update(HTMX_HEADERS)
+    return response
+
+
+def _header(name: str) -> str | None:
+    if not request.environ.get(_CONSULTED):
+        request.environ[_CONSULTED] = True
+        after_this_request(vary_on_htmx)
+    return request.headers.get(name)
 
 
 def is_htmx() -> bool:
-    return request.headers.get("HX-Request") == "true"
+    return _header("HX-Request") == "true"
 
 
 def is_boosted() -> bool:
-    return request.headers.get("HX-Boosted") == "true"
+    return _header("HX-Boosted") == "true"
 
 
 def htmx_target() -> str | None:
     """The id of the element an htmx request will swap, if it is not a boosted page load."""
     if not is_htmx() or is_boosted():
         return None
-    return request.headers.get("HX-Target")
+    return _header("HX-Target")
 
 
 def render(
@@ -43,9 +68,7 @@ def render(
         body = render_block(template, blocks[target], **context)
     else:
         body = render_template(template, **context)
-    response = make_response(body, status)
-    response.vary.add("HX-Request")
-    return response
+    return vary_on_htmx(make_response(body, status))
 
 
 def with_htmx_redirect(url: str) -> Response:

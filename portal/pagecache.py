@@ -11,7 +11,8 @@ needs to remember to clear it, and a change shows within that time) when:
   forms are never cached) and set no cookie.
 
 The key is the full path with its query, the language cookie and the htmx headers
-that choose between a page and one of its blocks. Each process keeps its own
+that choose between a page and one of its blocks (`portal.htmx.HTMX_HEADERS`, the
+ones its responses name in `Vary`). Each process keeps its own
 bounded store; nothing is shared between workers.
 """
 
@@ -23,6 +24,7 @@ from collections import OrderedDict
 
 from flask import Flask, Response, current_app, g, request, session
 
+from portal.htmx import HTMX_HEADERS
 from portal.i18n import LANG_COOKIE
 
 NEVER_CACHED = {"static", "public.healthz", "public.set_language"}
@@ -69,13 +71,12 @@ def cacheable_request() -> bool:
 
 
 def cache_key() -> tuple:
+    """The path, the language, and the htmx headers every page's `Vary` names."""
     headers = request.headers
     return (
         request.full_path,
         request.cookies.get(LANG_COOKIE, ""),
-        headers.get("HX-Request", ""),
-        headers.get("HX-Boosted", ""),
-        headers.get("HX-Target", ""),
+        *(headers.get(name, "") for name in HTMX_HEADERS),
     )
 
 

@@ -5,19 +5,23 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import IntegerField, SelectField, StringField, TextAreaField
+from wtforms import IntegerField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
+    AnyOf,
     DataRequired,
     InputRequired,
     Length,
     Optional,
     Regexp,
+    StopValidation,
     ValidationError,
 )
 from wtforms.widgets import HiddenInput
 
 from portal.auth.models import Role
+from portal.villages.models import DepartureReason
+from portal.villages.roster import NotADate, parse_date
 
 
 def strip(value):
@@ -97,3 +101,41 @@ class RosterUploadForm(FlaskForm):
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
         },
     )
+
+
+class DayField(StringField):
+    """A local date, from a browser's date picker (2026-11-03) or typed where there is
+    none, the way the roster import reads dates (2026/11/3, 2026年11月3日, 20261103)."""
+
+    def process_formdata(self, valuelist):
+        self.data = None
+        text = valuelist[0].strip() if valuelist and valuelist[0] else ""
+        if not text:
+            return
+        try:
+            self.data = parse_date(text)
+        except NotADate as exc:
+            if exc.no_such_day:
+                raise ValueError(_l("日历上没有这一天，请核对日期。")) from exc
+            raise ValueError(_l("日期看不懂，请写成 2026-11-03 这样。")) from exc
+
+    def pre_validate(self, form):
+        if self.process_errors:
+            raise StopValidation()  # the parse error is already there; "请填写日期" would repeat it
+
+
+class DepartureForm(FlaskForm):
+    """Mark a resident as moved away 迁出 or died 去世 on a day (one form per row)."""
+
+    reason = RadioField(
+        _l("原因"),
+        choices=[
+            SelectChoice(DepartureReason.MOVED.value, _l("迁出")),
+            SelectChoice(DepartureReason.DIED.value, _l("去世")),
+        ],
+        validate_choice=False,
+        validators=[
+            AnyOf([r.value for r in DepartureReason], message=_l("请选择是迁出还是去世。"))
+        ],
+    )
+    left_on = DayField(_l("日期"), validators=[DataRequired(_l("请填写日期。"))])

@@ -12,7 +12,7 @@ from portal.htmx import redirect_after_post, render
 from portal.manage import services
 from portal.manage.blueprint import EDITORS, READERS, bp, page_arg
 from portal.manage.forms import ConfirmForm, IssueInviteForm
-from portal.villages.services import clamp_page
+from portal.paging import clamp_page
 
 PER_PAGE = 20
 STATUSES = ("unused", "used", "spent")

@@ -30,6 +30,7 @@ def _import_page(village, form: RosterUploadForm | None = None, status: int = 20
         form=form or RosterUploadForm(formdata=None),
         jobs=roster.recent_imports(village),
         columns=roster.COLUMNS,
+        birth_date_column=roster.BIRTH_DATE,
         max_mb=roster.MAX_BYTES // (1024 * 1024),
     )
 

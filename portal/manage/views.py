@@ -3,10 +3,11 @@ verification queue. The other parts live beside it, one module each."""
 
 from __future__ import annotations
 
-from flask import abort, flash, url_for
+from flask import abort, flash, g, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from portal import registry
 from portal.auth.access import village_role
 from portal.auth.models import User
 from portal.extensions import db
@@ -14,22 +15,32 @@ from portal.htmx import is_boosted, is_htmx, redirect_after_post, render, trigge
 from portal.manage import services
 from portal.manage.blueprint import EDITORS, READERS, bp, page_arg
 from portal.manage.forms import MatchForm, RefuseForm
-from portal.notices import questions, schedule
 from portal.villages.services import clamp_page
 
 PER_PAGE = 20
 _UNSET = object()
 
 
+def roster_tiles(village) -> dict:
+    """The console's own figures: registrations waiting, households, residents, unused codes."""
+    return {"counts": services.console_counts(village)}
+
+
+registry.console_section(
+    "roster", order=50, template="manage/_console_section.html", context=roster_tiles
+)
+
+
 @bp.get("/")
 @village_role(*READERS)
 def index(village):
+    """The console home: each feature's tiles (portal/registry.py), for the roles held here."""
+    sections = registry.console_sections(g.roles)
     return render(
         "manage/index.html",
         village=village,
-        counts=services.console_counts(village),
-        overdue_disclosures=schedule.overdue_count(village),
-        unanswered_questions=questions.unanswered_count(village),
+        console_sections=sections,
+        **registry.gather(sections, village),
     )
 
 

@@ -6,13 +6,12 @@ import sqlalchemy as sa
 from flask import Blueprint, current_app, redirect, request
 from flask_login import current_user
 
+from portal import registry
 from portal.auth.access import public, village_page
 from portal.auth.redirects import safe_next
 from portal.extensions import db
 from portal.htmx import render
 from portal.i18n import LANG_COOKIE
-from portal.notices.services import home_notices
-from portal.rules.listing import home_votes
 from portal.villages.models import Town, Village
 from portal.villages.services import find_villages, list_towns, villages_of_town
 
@@ -64,12 +63,14 @@ def index():
 @bp.get("/v/<village>/")
 @village_page
 def village_home(village: Village):
+    """The village home: a section for each feature, as the features declare them
+    (portal/registry.py), each with the context its own function gives."""
+    sections = registry.home_sections()
     return render(
         "public/village.html",
         village=village,
-        village_sections=["notices/_home_section.html", "rules/_home_section.html"],
-        home_notices=home_notices(village),
-        home_votes=home_votes(village),
+        village_sections=sections,
+        **registry.gather(sections, village),
     )
 
 

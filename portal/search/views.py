@@ -16,11 +16,11 @@ from werkzeug.routing import BuildError
 from portal.auth.access import village_page
 from portal.extensions import db
 from portal.htmx import render
+from portal.paging import clamp_page
 from portal.search import services
 from portal.search.models import SearchSource
 from portal.search.tokens import MAX_QUERY
 from portal.villages.models import Village
-from portal.villages.services import clamp_page
 
 bp = Blueprint("search", __name__)
 

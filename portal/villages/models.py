@@ -117,14 +117,7 @@ class Resident(db.Model):
     # Moved away 迁出 or died 去世 on this (local) date: never deleted, so a vote's roll
     # can be recomputed as of any opening time.
     left_on: Mapped[date | None] = mapped_column(sa.Date)
-    left_reason: Mapped[DepartureReason | None] = mapped_column(
-        sa.Enum(
-            DepartureReason,
-            native_enum=False,
-            length=10,
-            values_callable=lambda e: [m.value for m in e],
-        )
-    )
+    left_reason: Mapped[DepartureReason | None] = mapped_column(str_enum(DepartureReason, 10))
 
     household: Mapped[Household] = relationship(back_populates="residents")
     village: Mapped[Village] = relationship()

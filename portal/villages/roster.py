@@ -1,9 +1,13 @@
 """Roster import 花名册导入: CSV or XLSX in, households and residents out.
 
 Columns (Chinese headers, any order, extra columns ignored): 门牌号, 网格, 姓名,
-出生年份, 性别. Rows with the same door number form one household; an unknown
-grid name creates the grid; an existing household (same door number) gets the
-new residents added, and moves to the grid the file names.
+出生年份, 性别, and optionally 出生日期 (also headed 生日 or "birth date"): the full
+birth date where the household register gives it, since it decides who is 18 on a
+vote's opening day. A row with a birth date may leave the birth year empty (the
+year is the date's); a row with both must have them agree. Rows with the same door
+number form one household; an unknown grid name creates the grid; an existing
+household (same door number) gets the new residents added, and moves to the grid
+the file names.
 
 All or nothing: every row is checked first, and if any row is bad nothing is
 written; the report gives each bad row's line number (as a spreadsheet shows it)
@@ -12,7 +16,11 @@ and its reason. A good file is written in one transaction.
 Duplicates are skipped, not refused: a resident with the same name and birth year
 in the same household (already on the roster, or twice in the file) is left out
 and its line listed in the report. A committee re-importing its updated roster
-then only adds the new people.
+then only adds the new people. A resident already on the roster without a birth
+date gets the date the file gives for them (the import never changes a date already
+there: the lines whose date differs are listed instead), so adding a birth-date
+column to the same roster and importing it again fills the dates in, and importing
+it a third time changes nothing.
 
 The work runs as a job (`RosterImport`): the upload creates the job row, a
 background thread checks and writes, and reports progress on the job row through
@@ -26,11 +34,13 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import threading
 import unicodedata
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from pathlib import PurePosixPath
 
 import sqlalchemy as sa
@@ -64,6 +74,18 @@ CHUNK = 500
 
 DOOR, GRID, NAME, BIRTH_YEAR, GENDER = "门牌号", "网格", "姓名", "出生年份", "性别"
 COLUMNS = (DOOR, GRID, NAME, BIRTH_YEAR, GENDER)
+# 出生日期: optional; where it is given, the birth year may be left out.
+BIRTH_DATE = "出生日期"
+# What a header cell may say for each column, compared without spaces, "_" or "-" and
+# case-blind ("Birth date", "date_of_birth").
+HEADER_NAMES = {name: name for name in COLUMNS} | {
+    BIRTH_DATE: BIRTH_DATE,
+    "生日": BIRTH_DATE,
+    "出生年月日": BIRTH_DATE,
+    "birthdate": BIRTH_DATE,
+    "dateofbirth": BIRTH_DATE,
+    "birthday": BIRTH_DATE,
+}
 MAX_LENGTH = {DOOR: 40, GRID: 60, NAME: 40}
 GENDERS = {"男": Gender.MALE, "女": Gender.FEMALE}
 EARLIEST_BIRTH_YEAR = 1900
@@ -90,6 +112,14 @@ MESSAGES = {
     "birth_year_missing": _l("缺少出生年份。"),
     "birth_year_not_number": _l("出生年份“%(value)s”不是数字，应写成四位数，例如 1968。"),
     "birth_year_out_of_range": _l("出生年份 %(value)s 不在 %(min)s 到 %(max)s 之间。"),
+    "birth_missing": _l("缺少出生年份和出生日期，至少要填一项。"),
+    "birth_date_invalid": _l(
+        "出生日期“%(value)s”看不懂，应写成 1968-03-05、1968/3/5、1968年3月5日 或 19680305。"
+    ),
+    "birth_date_no_such_day": _l("出生日期“%(value)s”不对：日历上没有这一天。"),
+    "birth_date_in_future": _l("出生日期 %(value)s 在今天之后。"),
+    "birth_date_too_early": _l("出生日期 %(value)s 早于 %(min)s 年。"),
+    "birth_year_date_conflict": _l("出生年份 %(year)s 和出生日期 %(value)s 对不上。"),
     "gender_missing": _l("缺少性别。"),
     "gender_invalid": _l("性别“%(value)s”不对，应填“男”或“女”。"),
     "grid_conflict": _l(
@@ -189,12 +219,63 @@ def decode_text(data: bytes) -> str:
 
 
 def cell_text(value) -> str:
-    """A cell as clean text: full-width forms folded (NFKC), spaces trimmed."""
+    """A cell as clean text: full-width forms folded (NFKC), spaces trimmed.
+
+    An Excel date cell comes as a datetime; it becomes its day as 1968-03-05, which
+    `parse_date` reads like any date typed as text.
+    """
     if value is None:
         return ""
+    if isinstance(value, datetime):
+        value = value.date()
+    if isinstance(value, date):
+        return value.isoformat()
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     return unicodedata.normalize("NFKC", str(value)).strip()
+
+
+def header_name(cell: str) -> str | None:
+    """The column a header cell names, or None."""
+    return HEADER_NAMES.get(re.sub(r"[\s_\-]", "", cell).casefold())
+
+
+# --- dates as people write them ---------------------------------------------------
+
+# 1968-03-05, 1968-3-5, 1968/3/5, 1968.3.5 (one separator throughout); 1968年3月5日;
+# 19680305. Day first or month first (5/3/1968) is ambiguous and is not read.
+_DATE_FORMS = (
+    re.compile(r"(?P<y>[0-9]{4})(?P<sep>[-/.])(?P<m>[0-9]{1,2})(?P=sep)(?P<d>[0-9]{1,2})"),
+    re.compile(r"(?P<y>[0-9]{4})\s*年\s*(?P<m>[0-9]{1,2})\s*月\s*(?P<d>[0-9]{1,2})\s*日?"),
+    re.compile(r"(?P<y>[0-9]{4})(?P<m>[0-9]{2})(?P<d>[0-9]{2})"),
+)
+
+
+class NotADate(ValueError):
+    """Text that is not a date the portal reads; `no_such_day` when it has a date's
+    form but the calendar has no such day (1968-02-30), so the message can say which."""
+
+    def __init__(self, no_such_day: bool = False):
+        super().__init__("no such day" if no_such_day else "not a date")
+        self.no_such_day = no_such_day
+
+
+def parse_date(text: str) -> date:
+    """A date written as Chinese households and spreadsheets write one (see `_DATE_FORMS`).
+
+    Full-width digits are folded first, so 1968年３月５日 reads too. The roster import
+    and the console's date fields read dates with this one function, so a clerk can
+    type a date the same way in both.
+    """
+    text = unicodedata.normalize("NFKC", text).strip()
+    for form in _DATE_FORMS:
+        match = form.fullmatch(text)
+        if match:
+            try:
+                return date(int(match["y"]), int(match["m"]), int(match["d"]))
+            except ValueError as exc:
+                raise NotADate(no_such_day=True) from exc
+    raise NotADate()
 
 
 def _csv_rows(data: bytes) -> Iterator[tuple[int, list]]:
@@ -247,10 +328,16 @@ def read_table(
         if not any(cells):
             continue
         if columns is None:
-            found = {name: i for i, name in reversed(list(enumerate(cells))) if name in COLUMNS}
+            found = {
+                name: i
+                for i, cell in reversed(list(enumerate(cells)))
+                if (name := header_name(cell)) is not None
+            }
             if found:
                 header_line, columns = line, found
                 missing = [name for name in COLUMNS if name not in found]
+                if BIRTH_DATE in found and BIRTH_YEAR in missing:
+                    missing.remove(BIRTH_YEAR)  # each row's year comes from its date
                 if missing:
                     raise RosterFileError("missing_columns", line=line, columns=list_of(missing))
             elif line >= HEADER_SEARCH_ROWS:
@@ -277,6 +364,7 @@ class RosterRow:
     name: str
     birth_year: int
     gender: Gender
+    birth_date: date | None = None
 
 
 @dataclass
@@ -289,12 +377,12 @@ def _short(value: str) -> str:
     return value if len(value) <= 20 else value[:20] + "…"
 
 
-def check_row(line: int, cells: list[str], columns: dict[str, int], this_year: int):
+def check_row(line: int, cells: list[str], columns: dict[str, int], today: date):
     """One row: a `RosterRow`, or the list of what is wrong with it."""
 
     def get(name: str) -> str:
-        i = columns[name]
-        return cells[i] if i < len(cells) else ""
+        i = columns.get(name)
+        return cells[i] if i is not None and i < len(cells) else ""
 
     errors: list[tuple[str, dict]] = []
     door, grid, name = get(DOOR), get(GRID), get(NAME)
@@ -309,21 +397,22 @@ def check_row(line: int, cells: list[str], columns: dict[str, int], this_year: i
     elif len(name) > MAX_LENGTH[NAME]:
         errors.append(("name_too_long", {"max": MAX_LENGTH[NAME]}))
 
-    year_text = get(BIRTH_YEAR)
-    birth_year = None
-    if not year_text:
-        errors.append(("birth_year_missing", {}))
-    elif not (year_text.isascii() and year_text.isdigit()):
-        errors.append(("birth_year_not_number", {"value": _short(year_text)}))
-    else:
-        birth_year = int(year_text)
-        if not EARLIEST_BIRTH_YEAR <= birth_year <= this_year:
-            errors.append(
-                (
-                    "birth_year_out_of_range",
-                    {"value": _short(year_text), "min": EARLIEST_BIRTH_YEAR, "max": this_year},
-                )
-            )
+    year_text, date_text = get(BIRTH_YEAR), get(BIRTH_DATE)
+    birth_year = birth_date = None
+    if not year_text and not date_text:
+        errors.append(("birth_missing" if BIRTH_DATE in columns else "birth_year_missing", {}))
+    if year_text:
+        birth_year, year_error = _check_birth_year(year_text, today)
+        if year_error:
+            errors.append(year_error)
+    if date_text:
+        birth_date, date_error = _check_birth_date(date_text, today)
+        if date_error:
+            errors.append(date_error)
+    if birth_year is not None and birth_date is not None and birth_date.year != birth_year:
+        errors.append(
+            ("birth_year_date_conflict", {"year": birth_year, "value": _short(date_text)})
+        )
 
     gender_text = get(GENDER)
     if not gender_text:
@@ -333,7 +422,37 @@ def check_row(line: int, cells: list[str], columns: dict[str, int], this_year: i
 
     if errors:
         return [{"line": line, "code": code, "params": params} for code, params in errors]
-    return RosterRow(line, door, grid, name, birth_year, GENDERS[gender_text])
+    if birth_year is None:
+        birth_year = birth_date.year
+    return RosterRow(line, door, grid, name, birth_year, GENDERS[gender_text], birth_date)
+
+
+def _check_birth_year(text: str, today: date) -> tuple[int | None, tuple[str, dict] | None]:
+    """A birth year cell: the year, or what is wrong with it (not four digits, out of range)."""
+    if not (text.isascii() and text.isdigit()):
+        return None, ("birth_year_not_number", {"value": _short(text)})
+    year = int(text)
+    if not EARLIEST_BIRTH_YEAR <= year <= today.year:
+        return None, (
+            "birth_year_out_of_range",
+            {"value": _short(text), "min": EARLIEST_BIRTH_YEAR, "max": today.year},
+        )
+    return year, None
+
+
+def _check_birth_date(text: str, today: date) -> tuple[date | None, tuple[str, dict] | None]:
+    """A birth date cell: the date, or what is wrong with it (not a date, no such day,
+    after today, before the earliest birth year the roster takes)."""
+    value = {"value": _short(text)}
+    try:
+        day = parse_date(text)
+    except NotADate as exc:
+        return None, ("birth_date_no_such_day" if exc.no_such_day else "birth_date_invalid", value)
+    if day > today:
+        return None, ("birth_date_in_future", value)
+    if day.year < EARLIEST_BIRTH_YEAR:
+        return None, ("birth_date_too_early", {**value, "min": EARLIEST_BIRTH_YEAR})
+    return day, None
 
 
 def check_rows(
@@ -342,11 +461,11 @@ def check_rows(
     progress: Callable[[int], None] | None = None,
 ) -> CheckedRoster:
     """Check every row; also that a household's rows agree on its grid."""
-    this_year = clock.today_local().year
+    today = clock.today_local()
     checked = CheckedRoster()
     grid_of_door: dict[str, tuple[str, int]] = {}
     for n, (line, cells) in enumerate(rows, start=1):
-        outcome = check_row(line, cells, columns, this_year)
+        outcome = check_row(line, cells, columns, today)
         if isinstance(outcome, list):
             checked.errors.extend(outcome)
         else:
@@ -376,11 +495,21 @@ def check_rows(
 
 # --- writing ----------------------------------------------------------------------
 
+# What a duplicate key may stand for besides one resident's (id, birth date).
+_SEVERAL = "several"  # more than one resident on the roster already shares it
+_ADDED = "added"  # someone this file adds
+
 
 def apply_roster(
     village: Village, rows: list[RosterRow], progress: Callable[[int], None] | None = None
 ) -> dict:
-    """Write checked rows into `village`, inside the caller's transaction; return the counts."""
+    """Write checked rows into `village`, inside the caller's transaction; return the counts.
+
+    A row whose (household, name, birth year) is already on the roster is a duplicate and
+    adds nobody; if it gives a birth date and that one resident has none, the date is
+    filled in. Where several residents already share the key, which of them the row
+    means is unknown, so none of them gets the date.
+    """
     if db.session.get_bind().dialect.name == "postgresql":
         # One import at a time per village; FOR NO KEY UPDATE leaves other writers
         # that merely reference the village (registrations, notices) unblocked.
@@ -394,14 +523,20 @@ def apply_roster(
         h.door_number: h
         for h in db.session.scalars(sa.select(Household).where(Household.village_id == village.id))
     }
-    existing = {
-        tuple(row)
-        for row in db.session.execute(
-            sa.select(Resident.household_id, Resident.name, Resident.birth_year).where(
-                Resident.village_id == village.id
-            )
-        )
-    }
+    # For each (household, name, birth year): the one resident's (id, birth date), or
+    # one of the markers above.
+    on_roster: dict[tuple, tuple[int, date | None] | str] = {}
+    for resident_id, household_id, name, birth_year, birth_date in db.session.execute(
+        sa.select(
+            Resident.id,
+            Resident.household_id,
+            Resident.name,
+            Resident.birth_year,
+            Resident.birth_date,
+        ).where(Resident.village_id == village.id)
+    ):
+        key = (household_id, name, birth_year)
+        on_roster[key] = _SEVERAL if key in on_roster else (resident_id, birth_date)
 
     grids_created = 0
     created_doors: set[str] = set()
@@ -429,16 +564,17 @@ def apply_roster(
 
     now = clock.now()
     duplicate_lines: list[int] = []
+    differing_lines: list[int] = []
     extended_doors: set[str] = set()
     batch: list[dict] = []
-    created = 0
+    fills: list[dict] = []
+    created = filled = 0
     for n, row in enumerate(rows, start=1):
         household = households[row.door_number]
         key = (household.id, row.name, row.birth_year)
-        if key in existing:
-            duplicate_lines.append(row.line)
-        else:
-            existing.add(key)
+        known = on_roster.get(key)
+        if known is None:
+            on_roster[key] = _ADDED
             if row.door_number not in created_doors:
                 extended_doors.add(row.door_number)
             batch.append(
@@ -447,15 +583,29 @@ def apply_roster(
                     "household_id": household.id,
                     "name": row.name,
                     "birth_year": row.birth_year,
+                    "birth_date": row.birth_date,
                     "gender": row.gender,
                     "created_at": now,
                 }
             )
-        if len(batch) >= CHUNK or n == len(rows):
+        else:
+            duplicate_lines.append(row.line)
+            if row.birth_date is not None and isinstance(known, tuple):
+                resident_id, birth_date = known
+                if birth_date is None:
+                    fills.append({"id": resident_id, "birth_date": row.birth_date})
+                    on_roster[key] = (resident_id, row.birth_date)
+                elif birth_date != row.birth_date:
+                    differing_lines.append(row.line)
+        if len(batch) + len(fills) >= CHUNK or n == len(rows):
             if batch:
                 db.session.execute(sa.insert(Resident), batch)
                 created += len(batch)
                 batch = []
+            if fills:
+                db.session.execute(sa.update(Resident), fills)  # by primary key
+                filled += len(fills)
+                fills = []
             if progress:
                 progress(n)
     return {
@@ -467,6 +617,9 @@ def apply_roster(
         "grids_created": grids_created,
         "duplicates": len(duplicate_lines),
         "duplicate_lines": duplicate_lines[:200],
+        "birth_dates_filled": filled,
+        "birth_dates_differing": len(differing_lines),
+        "birth_date_differing_lines": differing_lines[:200],
     }
 
 
@@ -593,7 +746,7 @@ def run_import(job_id: int, village_id: int, actor_id: int, data: bytes, ip: str
         job = db.session.get(RosterImport, job_id)
         actor = db.session.get(User, actor_id)
         result = apply_roster(village, checked.rows, write_progress)
-        counts = {k: v for k, v in result.items() if k != "duplicate_lines"}
+        counts = {k: v for k, v in result.items() if not k.endswith("_lines")}
         log = record_action(
             actor, Role.COMMITTEE, "roster.import", job, village=village, after=counts
         )

@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
-import unicodedata
 from functools import cache
 
 import sqlalchemy as sa
 
 from portal.extensions import db
+
+# MAX_PAGE, MAX_QUERY_LENGTH, clamp_page, clean_query and escape_like lived here first:
+# they are still importable from here while callers move to portal.paging.
+from portal.paging import (  # noqa: F401
+    MAX_PAGE,
+    MAX_QUERY_LENGTH,
+    Page,
+    clamp_page,
+    clean_query,
+    contains_pattern,
+    escape_like,
+    page_of,
+    paged,
+)
 from portal.villages.models import Grid, Household, Resident, Town, Village
-
-
-def escape_like(term: str) -> str:
-    return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def find_villages(q: str, limit: int = 20) -> list[Village]:
@@ -20,7 +29,7 @@ def find_villages(q: str, limit: int = 20) -> list[Village]:
     q = q.strip()[:40]
     if not q:
         return []
-    pattern = f"%{escape_like(q)}%"
+    pattern = contains_pattern(q)
     query = (
         sa.select(Village)
         .join(Town)
@@ -55,84 +64,9 @@ def villages_of_town(town: Town, limit: int = 300) -> list[Village]:
 
 # --- the committee console's roster lists -----------------------------------------
 
-MAX_QUERY_LENGTH = 40
-MAX_PAGE = 10_000
-
-
-def clean_query(raw: str | None) -> str:
-    """A search term safe to bind: no control characters (PostgreSQL refuses NUL), short."""
-    if not raw:
-        return ""
-    text = "".join(ch for ch in raw if ch.isprintable())
-    return unicodedata.normalize("NFKC", text).strip()[:MAX_QUERY_LENGTH]
-
-
-def clamp_page(page: int | None) -> int:
-    """A page number that cannot overflow an OFFSET."""
-    if not page or page < 1:
-        return 1
-    return min(page, MAX_PAGE)
-
-
-def _contains(term: str) -> str:
-    return f"%{escape_like(term)}%"
-
-
-class Page:
-    """One page of a list: its items, and what the pager needs to know."""
-
-    def __init__(self, items: list, total: int, page: int, per_page: int):
-        self.items = items
-        self.total = total
-        self.page = page
-        self.per_page = per_page
-
-    @property
-    def pages(self) -> int:
-        return -(-self.total // self.per_page) if self.total else 0
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def prev_num(self) -> int | None:
-        return self.page - 1 if self.has_prev else None
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-    @property
-    def next_num(self) -> int | None:
-        return self.page + 1 if self.has_next else None
-
-    def __iter__(self):
-        return iter(self.items)
-
-
-def _page(statements: tuple[sa.Select, sa.Select], params: dict, page: int, per_page: int) -> Page:
-    """One page of a list: the page's rows and the total, from a (query, count) pair.
-
-    The count is its own lean statement (only what filters the rows, no join or order
-    needed for the total), so it is served by the village index and skips the sort.
-    """
-    query, count = statements
-    page = clamp_page(page)
-    window = {"limit": per_page, "offset": (page - 1) * per_page}
-    rows = db.session.execute(query, {**params, **window}).all()
-    return Page(rows, db.session.scalar(count, params), page, per_page)
-
-
 # The lists' statements are built once for each shape of search, with bound parameters
 # (village_id, pattern, limit, offset, ids): building a statement and its cache key on
 # every request cost about half a millisecond of a page's time.
-
-
-def _paged(query: sa.Select) -> sa.Select:
-    return query.limit(sa.bindparam("limit", type_=sa.Integer)).offset(
-        sa.bindparam("offset", type_=sa.Integer)
-    )
 
 
 def _account_of(resident_id) -> sa.ScalarSelect:
@@ -166,8 +100,8 @@ def search_households(village: Village, q: str, page: int, per_page: int = 20) -
     Ordered as people read door numbers ("2号" before "10号"), then by id. The items
     are rows of what the list shows: id, door_number, grid_name (None outside any grid).
     """
-    params = {"village_id": village.id, "pattern": _contains(q) if q else None}
-    return _page(_household_statements(bool(q)), params, page, per_page)
+    params = {"village_id": village.id, "pattern": contains_pattern(q) if q else None}
+    return page_of(_household_statements(bool(q)), params, page, per_page)
 
 
 @cache
@@ -194,7 +128,7 @@ def _household_statements(searching: bool) -> tuple[sa.Select, sa.Select]:
         .order_by(sa.func.length(Household.door_number), Household.door_number, Household.id)
     )
     count = sa.select(sa.func.count()).select_from(Household).where(*where)
-    return _paged(query), count
+    return paged(query), count
 
 
 def members_of(household_ids: list[int]) -> dict[int, list]:
@@ -217,20 +151,69 @@ def _members_statement() -> sa.Select:
     )
 
 
+# The residents list's roster filter: on the roster now 在册, or marked as moved away
+# 迁出 or died 去世 (their rows stay, with the date).
+ROSTER_STATES = ("current", "left")
+
+
 def search_residents(
-    village: Village, q: str, page: int, account: str | None = None, per_page: int = 20
+    village: Village,
+    q: str,
+    page: int,
+    account: str | None = None,
+    per_page: int = 20,
+    roster: str | None = None,
 ) -> Page:
     """Residents of `village` whose name contains `q`; `account` "with" or "without" filters
-    on whether they have an account. The items are rows of what the list shows: name,
-    birth_year, gender, door_number, registered."""
+    on whether they have an account, `roster` "current" or "left" on whether they are still
+    on the roster. The items are rows of what the list shows: id, name, birth_year, gender,
+    door_number, registered, left_on, left_reason, created_at."""
     if account not in ("with", "without"):
         account = None
-    params = {"village_id": village.id, "pattern": _contains(q) if q else None}
-    return _page(_resident_statements(bool(q), account), params, page, per_page)
+    if roster not in ROSTER_STATES:
+        roster = None
+    params = {"village_id": village.id, "pattern": contains_pattern(q) if q else None}
+    return page_of(_resident_statements(bool(q), account, roster), params, page, per_page)
+
+
+def resident_row(village: Village, resident_id: int):
+    """One resident of `village` as the residents list shows them (or None): for a row
+    redrawn on its own after a change."""
+    params = {"village_id": village.id, "resident_id": resident_id}
+    return db.session.execute(_resident_row_statement(), params).first()
+
+
+def _resident_list_columns(village_id) -> sa.Select:
+    """What a row of the residents list shows, its household joined on this village only."""
+    return sa.select(
+        Resident.id,
+        Resident.name,
+        Resident.birth_year,
+        Resident.gender,
+        Household.door_number,
+        _registered(Resident.id),
+        Resident.left_on,
+        Resident.left_reason,
+        Resident.created_at,
+    ).join(
+        Household,
+        sa.and_(Household.id == Resident.household_id, Household.village_id == village_id),
+    )
 
 
 @cache
-def _resident_statements(searching: bool, account: str | None) -> tuple[sa.Select, sa.Select]:
+def _resident_row_statement() -> sa.Select:
+    village_id = sa.bindparam("village_id", type_=sa.Integer)
+    return _resident_list_columns(village_id).where(
+        Resident.id == sa.bindparam("resident_id", type_=sa.Integer),
+        Resident.village_id == village_id,
+    )
+
+
+@cache
+def _resident_statements(
+    searching: bool, account: str | None, roster: str | None = None
+) -> tuple[sa.Select, sa.Select]:
     """The residents list's page and count, built once for each shape of search.
 
     The household join names the village too, so the database reads this village's
@@ -249,20 +232,16 @@ def _resident_statements(searching: bool, account: str | None) -> tuple[sa.Selec
     elif account == "without":
         where.append(~_has_account(Resident.id))
         counted.append(_account_of(Resident.id).is_(None))
+    if roster == "current":
+        where.append(Resident.left_on.is_(None))
+        counted.append(Resident.left_on.is_(None))
+    elif roster == "left":
+        where.append(Resident.left_on.is_not(None))
+        counted.append(Resident.left_on.is_not(None))
     query = (
-        sa.select(
-            Resident.name,
-            Resident.birth_year,
-            Resident.gender,
-            Household.door_number,
-            _registered(Resident.id),
-        )
-        .join(
-            Household,
-            sa.and_(Household.id == Resident.household_id, Household.village_id == village_id),
-        )
+        _resident_list_columns(village_id)
         .where(*where)
         .order_by(sa.func.length(Household.door_number), Household.door_number, Resident.id)
     )
     count = sa.select(sa.func.count()).select_from(Resident).where(*counted)
-    return _paged(query), count
+    return paged(query), count

@@ -8,8 +8,8 @@ import pytest
 
 from portal import clock
 from portal.auth.models import RegistrationStatus
+from portal.paging import clean_query
 from portal.villages.models import Gender
-from portal.villages.services import clean_query
 from tests.conftest import htmx_headers
 from tests.factories import GridFactory, HouseholdFactory, ResidentFactory, UserFactory
 from tests.manage.conftest import as_user

@@ -120,6 +120,7 @@ def test_a_committee_member_may_be_a_grid_worker(client, village, committee, gri
     committee.phone = "13700000009"
     committee.resident = ResidentFactory(household=HouseholdFactory(village=village))
     committee.status = RegistrationStatus.VERIFIED
+    RoleGrantFactory(user=committee, role=Role.VILLAGER, village=village)
     db.session.commit()
     as_user(client, committee)
     response = client.post(

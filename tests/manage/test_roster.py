@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import io
 import json
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -597,6 +597,7 @@ def _describe_every_code():
                 "grid": "x",
                 "other": "x",
                 "other_line": 1,
+                "year": 1,
             },
         )
 
@@ -617,3 +618,271 @@ def test_an_interrupted_import_does_not_block_the_next(client, village, committe
     response = upload(client, csv_bytes(GOOD_ROWS))
     assert response.status_code == 303
     assert last_job().status == RosterImportStatus.DONE
+
+
+# --- the birth date 出生日期 -------------------------------------------------------------
+
+DATED_HEADER = [*HEADER, "出生日期"]
+
+
+def dated_rows(*dates: str, year: str = "1968") -> list[list[str]]:
+    return [[f"{n + 1}号", "", f"村民{n}", year, "女", text] for n, text in enumerate(dates)]
+
+
+def check(data: bytes, file_format: str = "csv") -> roster.CheckedRoster:
+    _line, columns, rows = roster.read_table(data, file_format)
+    return roster.check_rows(rows, columns)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "1968-03-05",
+        "1968-3-5",
+        "1968/3/5",
+        "1968/03/05",
+        "1968.3.5",
+        "1968年3月5日",
+        "1968年03月05日",
+        "1968年3月5",
+        "１９６８年３月５日",
+        "19680305",
+        " 1968-03-05 ",
+    ],
+)
+def test_each_way_of_writing_a_birth_date_is_read(app, text):
+    [row] = check(csv_bytes(dated_rows(text), header=DATED_HEADER)).rows
+    assert (row.birth_date, row.birth_year) == (date(1968, 3, 5), 1968)
+
+
+def test_a_csv_with_birth_dates_stores_them(client, committee):
+    rows = [
+        ["1号", "东片", "张伟", "1965", "男", "1965-01-31"],
+        ["1号", "东片", "李秀英", "", "女", "1968年3月5日"],  # no year: the date's
+        ["2号", "", "王强", "1972", "男", ""],  # no date: the year alone, as before
+    ]
+    as_user(client, committee)
+    assert upload(client, csv_bytes(rows, header=DATED_HEADER)).status_code == 303
+    assert last_job().status == RosterImportStatus.DONE, last_job().errors
+    people = residents_by_name()
+    assert (people["张伟"].birth_year, people["张伟"].birth_date) == (1965, date(1965, 1, 31))
+    assert (people["李秀英"].birth_year, people["李秀英"].birth_date) == (1968, date(1968, 3, 5))
+    assert (people["王强"].birth_year, people["王强"].birth_date) == (1972, None)
+
+
+def test_an_excel_date_cell_is_read_as_the_birth_date(client, committee):
+    rows = [
+        ["1号", "东片", "张伟", None, "男", datetime(1965, 1, 31)],
+        ["2号", "西片", "王强", 1972, "女", date(1972, 12, 1)],
+        ["3号", "", "赵敏", None, "女", 19900704],  # a number cell, written as digits
+    ]
+    as_user(client, committee)
+    assert upload(client, xlsx_bytes(rows, header=DATED_HEADER), "r.xlsx").status_code == 303
+    job = last_job()
+    assert job.status == RosterImportStatus.DONE, job.errors
+    people = residents_by_name()
+    assert people["张伟"].birth_date == date(1965, 1, 31) and people["张伟"].birth_year == 1965
+    assert people["王强"].birth_date == date(1972, 12, 1)
+    assert people["赵敏"].birth_date == date(1990, 7, 4) and people["赵敏"].birth_year == 1990
+
+
+@pytest.mark.parametrize("title", ["出生日期", "生日", "出生年月日", "Birth date", "date_of_birth"])
+def test_the_birth_date_column_may_be_headed_in_several_ways(app, title):
+    header = ["门牌号", "网格", "姓名", "性别", title]  # and no birth-year column at all
+    [row] = check(csv_bytes([["1号", "", "李四", "女", "1980-06-01"]], header=header)).rows
+    assert (row.birth_year, row.birth_date) == (1980, date(1980, 6, 1))
+
+
+def test_without_a_birth_date_column_the_birth_year_column_is_still_required(
+    app, client, committee
+):
+    as_user(client, committee)
+    upload(
+        client, csv_bytes([["1号", "", "李四", "女"]], header=["门牌号", "网格", "姓名", "性别"])
+    )
+    [entry] = last_job().errors
+    assert entry["code"] == "missing_columns"
+    with app.test_request_context():
+        assert "缺少表头列：出生年份" in roster.describe(entry["code"], entry["params"])
+
+
+def bad_birth_rows() -> tuple[list[list[str]], list[tuple[int, str, str]]]:
+    tomorrow = clock.today_local() + timedelta(days=1)
+    rows = [
+        ["1号", "", "张伟", "1965", "男", "1965-01-31"],  # 2: good
+        ["1号", "", "李秀英", "1967", "女", "1968-03-05"],  # 3: year and date disagree
+        ["2号", "", "王强", "", "男", "1968-02-30"],  # 4: no such day
+        ["2号", "", "王刚", "", "男", "19681305"],  # 5: no 13th month
+        ["3号", "", "赵敏", "", "女", "3/5/1968"],  # 6: month and day order unknown
+        ["3号", "", "钱七", "", "女", "去年"],  # 7: not a date
+        ["4号", "", "孙八", "", "男", tomorrow.isoformat()],  # 8: in the future
+        ["4号", "", "周九", "", "男", "1899-12-31"],  # 9: before the earliest year
+        ["5号", "", "吴十", "", "女", ""],  # 10: neither year nor date
+        ["5号", "", "郑一", "一九六八", "女", "1968-3-5"],  # 11: the year is still checked
+    ]
+    expected = [
+        (3, "birth_year_date_conflict", "出生年份 1967 和出生日期 1968-03-05 对不上"),
+        (4, "birth_date_no_such_day", "出生日期“1968-02-30”不对：日历上没有这一天"),
+        (5, "birth_date_no_such_day", "出生日期“19681305”不对"),
+        (6, "birth_date_invalid", "出生日期“3/5/1968”看不懂，应写成 1968-03-05"),
+        (7, "birth_date_invalid", "出生日期“去年”看不懂"),
+        (8, "birth_date_in_future", f"出生日期 {tomorrow.isoformat()} 在今天之后"),
+        (9, "birth_date_too_early", "出生日期 1899-12-31 早于 1900 年"),
+        (10, "birth_missing", "缺少出生年份和出生日期，至少要填一项"),
+        (11, "birth_year_not_number", "出生年份“一九六八”不是数字"),
+    ]
+    return rows, expected
+
+
+def test_bad_birth_dates_are_each_reported_and_nothing_is_imported(app, client, village, committee):
+    home = HouseholdFactory(village=village, door_number="1号")
+    ResidentFactory(household=home, name="张伟", birth_year=1965)  # a date it lacks stays off
+    before = roster_size()
+    rows, expected = bad_birth_rows()
+    as_user(client, committee)
+    response = upload(client, csv_bytes(rows, header=DATED_HEADER))
+    job = last_job()
+    assert job.status == RosterImportStatus.REJECTED
+    assert [(e["line"], e["code"]) for e in job.errors] == [(n, code) for n, code, _ in expected]
+    with app.test_request_context():
+        for entry, (_line, _code, text) in zip(job.errors, expected, strict=True):
+            assert text in roster.describe(entry["code"], entry["params"])
+    assert roster_size() == before
+    assert residents_by_name()["张伟"].birth_date is None
+    assert log_actions() == []
+    page = client.get(response.headers["Location"]).text
+    assert "文件有错，没有导入" in page and "第 8 行" in page and "在今天之后" in page
+
+
+def test_birth_date_errors_are_in_the_readers_language(app):
+    rows, expected = bad_birth_rows()
+    checked = check(csv_bytes(rows, header=DATED_HEADER))
+    english = {
+        "birth_year_date_conflict": "does not match the birth date",
+        "birth_date_no_such_day": "that day is not in the calendar",
+        "birth_date_invalid": "cannot be read",
+        "birth_date_in_future": "is after today",
+        "birth_date_too_early": "is before 1900",
+        "birth_missing": "No birth year and no birth date",
+    }
+    assert set(english) <= {entry["code"] for entry in checked.errors}
+    with app.test_request_context(headers={"Cookie": "lang=en"}):
+        for entry in checked.errors:
+            if entry["code"] in english:
+                assert english[entry["code"]] in roster.describe(entry["code"], entry["params"])
+
+
+def test_a_date_on_the_birth_years_first_or_last_day_agrees_with_it(app):
+    rows = dated_rows("1968-01-01", "1968-12-31")
+    assert [r.birth_date for r in check(csv_bytes(rows, header=DATED_HEADER)).rows] == [
+        date(1968, 1, 1),
+        date(1968, 12, 31),
+    ]
+    assert check(csv_bytes(dated_rows("1969-01-01"), header=DATED_HEADER)).errors[0]["code"] == (
+        "birth_year_date_conflict"
+    )
+
+
+def test_a_birth_date_of_today_is_taken(app):
+    today = clock.today_local()
+    rows = dated_rows(today.isoformat(), year=str(today.year))
+    [row] = check(csv_bytes(rows, header=DATED_HEADER)).rows
+    assert row.birth_date == today
+
+
+def test_a_resident_matched_again_gets_the_birth_date_they_lacked(client, village, committee):
+    home = HouseholdFactory(village=village, door_number="1号")
+    undated = ResidentFactory(household=home, name="张伟", birth_year=1965)
+    dated = ResidentFactory(
+        household=home, name="李秀英", birth_year=1968, birth_date=date(1968, 3, 5)
+    )
+    rows = [
+        ["1号", "", "张伟", "", "男", "1965-01-31"],  # 2: the year comes from the date
+        ["1号", "", "李秀英", "1968", "女", "1968-04-05"],  # 3: a different date: kept as is
+        ["1号", "", "张伟", "1965", "男", "1965-02-01"],  # 4: twice in the file: the first wins
+        ["2号", "", "王强", "1972", "男", "1972-12-01"],  # 5: new
+    ]
+    as_user(client, committee)
+    upload(client, csv_bytes(rows, header=DATED_HEADER))
+    job = last_job()
+    assert job.status == RosterImportStatus.DONE, job.errors
+    result = job.result
+    assert (result["residents_created"], result["duplicates"]) == (1, 3)
+    assert result["birth_dates_filled"] == 1
+    assert result["birth_dates_differing"] == 2
+    assert result["birth_date_differing_lines"] == [3, 4]
+    db.session.rollback()
+    assert db.session.get(Resident, undated.id).birth_date == date(1965, 1, 31)
+    assert db.session.get(Resident, dated.id).birth_date == date(1968, 3, 5)
+    [log] = db.session.scalars(sa.select(ActionLog)).all()
+    assert log.summary["after"]["birth_dates_filled"] == 1
+    assert "birth_date_differing_lines" not in log.summary["after"]
+
+    page = client.get(f"/v/hubin/manage/roster/imports/{job.id}").text
+    assert "补上出生日期" in page
+    assert "出生日期和花名册上已有的不同，没有改动，请核对：第 3、4 行" in page
+
+    # The same file again changes nothing: the dates are there now.
+    upload(client, csv_bytes(rows, header=DATED_HEADER))
+    again = last_job().result
+    assert (again["residents_created"], again["birth_dates_filled"]) == (0, 0)
+    assert roster_size() == (2, 3)
+
+
+def test_no_date_is_filled_in_when_the_row_may_mean_either_of_two_residents(
+    client, village, committee
+):
+    home = HouseholdFactory(village=village, door_number="1号")
+    twins = [ResidentFactory(household=home, name="张伟", birth_year=1965) for _ in range(2)]
+    as_user(client, committee)
+    upload(
+        client, csv_bytes([["1号", "", "张伟", "1965", "男", "1965-01-31"]], header=DATED_HEADER)
+    )
+    job = last_job()
+    assert job.result["duplicates"] == 1 and job.result["birth_dates_filled"] == 0
+    db.session.rollback()
+    assert [db.session.get(Resident, t.id).birth_date for t in twins] == [None, None]
+
+
+def test_a_finished_job_from_before_birth_dates_still_shows(client, committee, running_job):
+    running_job.status = RosterImportStatus.DONE
+    running_job.result = {
+        "rows": 1,
+        "residents_created": 1,
+        "households_created": 1,
+        "households_extended": 0,
+        "households_regridded": 0,
+        "grids_created": 0,
+        "duplicates": 0,
+        "duplicate_lines": [],
+    }
+    db.session.commit()
+    as_user(client, committee)
+    page = client.get(f"/v/hubin/manage/roster/imports/{running_job.id}")
+    assert page.status_code == 200 and "补上出生日期" in page.text
+
+
+def test_upload_page_names_the_birth_date_column(client, committee):
+    as_user(client, committee)
+    page = client.get(URL).text
+    assert "<code>出生日期</code>" in page and "1968年3月5日" in page
+
+
+def test_parse_date_refuses_what_it_cannot_read():
+    for text in (
+        "",
+        "1968",
+        "1968-3",
+        "68-3-5",
+        "1968-3/5",
+        "1968年3月",
+        "5.3.1968",
+        "1968-03-05x",
+    ):
+        with pytest.raises(roster.NotADate) as caught:
+            roster.parse_date(text)
+        assert not caught.value.no_such_day, text
+    with pytest.raises(roster.NotADate) as caught:
+        roster.parse_date("2023-02-29")
+    assert caught.value.no_such_day
+    assert roster.parse_date("2024-02-29") == date(2024, 2, 29)

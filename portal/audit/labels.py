@@ -1,0 +1,187 @@
+"""How the action log 操作日志 names what it records, for the people who read it.
+
+The log keeps machine names (`notice.publish`, `ruleversion`, `committee`) so that it
+never changes when the wording does; these tables turn them into words. A name with
+no entry here (a feature newer than this table) is shown as it is stored.
+"""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+# The kind of an action is the part of its name before the dot: "rules" for
+# "rules.vote_open". A name without a dot ("create_town") is its own kind.
+KIND_LABELS = {
+    "rules": _l("村规民约"),
+    "notice": _l("村务公开"),
+    "disclosure": _l("公开目录"),
+    "registration": _l("注册核实"),
+    "invite": _l("邀请码"),
+    "role": _l("任命"),
+    "roster": _l("花名册"),
+    "admin": _l("系统管理"),
+    "create_town": _l("建立镇街"),
+    "create_village": _l("建立村"),
+}
+
+ACTION_LABELS = {
+    "rules.create": _l("新建村规民约"),
+    "rules.new_draft": _l("起草新版本"),
+    "rules.article_add": _l("增加条文"),
+    "rules.article_edit": _l("修改条文"),
+    "rules.article_move": _l("调整条文顺序"),
+    "rules.article_remove": _l("删除条文"),
+    "rules.consultation_open": _l("开始征求意见"),
+    "rules.comment_hide": _l("隐藏意见"),
+    "rules.vote_announce": _l("发布表决公告"),
+    "rules.vote_open": _l("开始表决"),
+    "rules.paper_ballot": _l("录入纸质选票"),
+    "rules.vote_close": _l("结束表决"),
+    "rules.filing_submit": _l("报镇街备案"),
+    "rules.filing_filed": _l("准予备案"),
+    "rules.filing_returned": _l("退回修改"),
+    "notice.create": _l("新建公告"),
+    "notice.edit": _l("修改公告"),
+    "notice.publish": _l("发布公告"),
+    "notice.archive": _l("公告归档"),
+    "notice.pin": _l("置顶公告"),
+    "notice.unpin": _l("取消置顶"),
+    "notice.correct": _l("发布更正"),
+    "notice.post_decision": _l("公开决定"),
+    "notice.attach": _l("添加附件"),
+    "notice.detach": _l("删除附件"),
+    "notice.answer_question": _l("答复质询"),
+    "disclosure.add": _l("增加公开事项"),
+    "disclosure.activate": _l("恢复公开事项"),
+    "disclosure.deactivate": _l("停用公开事项"),
+    "registration.match": _l("核实注册"),
+    "registration.refuse": _l("退回注册"),
+    "invite.issue": _l("发邀请码"),
+    "invite.issue_bulk": _l("批量发邀请码"),
+    "role.appoint": _l("任命"),
+    "role.revoke": _l("撤销任命"),
+    "roster.import": _l("导入花名册"),
+    "admin.create": _l("建立管理员"),
+    "create_town": _l("建立镇街"),
+    "create_village": _l("建立村"),
+}
+
+OBJECT_LABELS = {
+    "ruledocument": _l("村规民约"),
+    "ruleversion": _l("村规民约版本"),
+    "rulearticle": _l("条文"),
+    "articlecomment": _l("意见"),
+    "ballot": _l("选票"),
+    "rulefiling": _l("备案"),
+    "notice": _l("公告"),
+    "noticequestion": _l("质询"),
+    "disclosureitem": _l("公开事项"),
+    "user": _l("账号"),
+    "invitecode": _l("邀请码"),
+    "rolegrant": _l("任命"),
+    "rosterimport": _l("花名册导入"),
+    "village": _l("村"),
+    "town": _l("镇街"),
+}
+
+ROLE_LABELS = {
+    "committee": _l("村委会"),
+    "supervisor": _l("村务监督委员会"),
+    "grid_worker": _l("网格员"),
+    "town_official": _l("镇街"),
+    "admin": _l("管理员"),
+    "villager": _l("村民"),
+}
+
+# Keys the summaries of before and after use most, in words.
+FIELD_LABELS = {
+    "title": _l("标题"),
+    "body": _l("正文"),
+    "state": _l("状态"),
+    "status": _l("状态"),
+    "reason": _l("理由"),
+    "pinned": _l("置顶"),
+    "position": _l("位置"),
+    "number": _l("版本号"),
+    "name": _l("名称"),
+    "role": _l("职务"),
+    "count": _l("数量"),
+    "choice": _l("选择"),
+    "active": _l("启用"),
+    "category": _l("类别"),
+    "answer": _l("答复"),
+    "ends_at": _l("征求意见截止"),
+    "opens_at": _l("开始表决"),
+    "closes_at": _l("表决截止"),
+    "eligible": _l("有表决权"),
+    "turnout": _l("参加"),
+    "yes": _l("赞成"),
+    "no": _l("反对"),
+    "abstain": _l("弃权"),
+    "passed": _l("通过"),
+    "households": _l("户数"),
+}
+
+# The values of the keys that hold a state, a status or a ballot's choice.
+VALUE_KEYS = {"state", "status", "choice"}
+VALUE_LABELS = {
+    "draft": _l("草稿"),
+    "published": _l("已发布"),
+    "archived": _l("已归档"),
+    "consultation": _l("征求意见"),
+    "voting": _l("表决中"),
+    "adopted": _l("现行有效"),
+    "rejected": _l("未通过"),
+    "superseded": _l("已废止"),
+    "pending": _l("待处理"),
+    "verified": _l("已核实"),
+    "refused": _l("已退回"),
+    "filed": _l("已备案"),
+    "returned": _l("退回修改"),
+    "yes": _l("赞成"),
+    "no": _l("反对"),
+    "abstain": _l("弃权"),
+}
+# A rule version's draft is a 草案; a notice's is a 草稿.
+OBJECT_VALUE_LABELS = {("ruleversion", "draft"): _l("草案")}
+
+
+def action_kind(action: str) -> str:
+    return action.split(".", 1)[0]
+
+
+def kind_label(kind: str) -> str:
+    label = KIND_LABELS.get(kind)
+    return str(label) if label is not None else kind
+
+
+def action_label(action: str) -> str:
+    label = ACTION_LABELS.get(action)
+    return str(label) if label is not None else action
+
+
+def object_label(object_type: str) -> str:
+    label = OBJECT_LABELS.get(object_type)
+    return str(label) if label is not None else object_type
+
+
+def role_label(role: str | None) -> str:
+    """The role an action was taken in; the portal itself (`flask tick`) is 系统."""
+    if not role or role == "system":
+        return _("系统")
+    label = ROLE_LABELS.get(role)
+    return str(label) if label is not None else role
+
+
+def value_label(key: str, value: str, object_type: str = "") -> str | None:
+    """The words for a state, status or choice; None for any other value."""
+    if key not in VALUE_KEYS:
+        return None
+    label = OBJECT_VALUE_LABELS.get((object_type, value), VALUE_LABELS.get(value))
+    return str(label) if label is not None else None
+
+
+def field_label(key: str) -> str:
+    label = FIELD_LABELS.get(key)
+    return str(label) if label is not None else key
