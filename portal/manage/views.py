@@ -3,19 +3,19 @@ verification queue. The other parts live beside it, one module each."""
 
 from __future__ import annotations
 
-from flask import abort, flash, g, url_for
+from flask import abort, g, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal import registry
 from portal.auth.access import village_role
-from portal.auth.models import User
+from portal.auth.models import RegistrationStatus, User
 from portal.extensions import db
-from portal.htmx import is_boosted, is_htmx, redirect_after_post, render, trigger
+from portal.htmx import render
 from portal.manage import services
-from portal.manage.blueprint import EDITORS, READERS, bp, page_arg
+from portal.manage.blueprint import EDITORS, READERS, bp
 from portal.manage.forms import MatchForm, RefuseForm
-from portal.villages.services import clamp_page
+from portal.queues import ReviewQueue
 
 PER_PAGE = 20
 _UNSET = object()
@@ -55,43 +55,39 @@ def _refuse_form(user_id: int, formdata=_UNSET) -> RefuseForm:
     return RefuseForm(prefix=f"refuse-{user_id}", meta={"csrf": False}, **kwargs)
 
 
+def _candidates(village, registrations: list[User]) -> dict:
+    """Roster residents who may be each pending registration (none for one just decided)."""
+    pending = [u for u in registrations if u.status == RegistrationStatus.PENDING]
+    return {"candidates": services.candidates_for(village, pending)}
+
+
+# The registrations waiting for the committee to match them to the roster, oldest first.
+VERIFICATIONS = ReviewQueue(
+    template="manage/verifications.html",
+    row_block="registration",
+    row_prefix="registration-",
+    item_name="registration",
+    counter_block="pending_count",
+    counter_id="pending-count",
+    event="queue-changed",
+    pending=services.pending_registrations,
+    form_for=_refuse_form,
+    per_page=PER_PAGE,
+    extra=_candidates,
+    rows_name="registrations",
+    forms_name="refuse_forms",
+    total_name="pending_total",
+)
+
+
 def _queue_page(village, status: int = 200, failed: tuple[int, str] | None = None, form=None):
     """The queue, with the error of one failed action shown in its registration's card."""
-    pagination = db.paginate(
-        services.pending_registrations(village),
-        page=clamp_page(page_arg()),
-        per_page=PER_PAGE,
-        error_out=False,
-    )
-    registrations = list(pagination.items)
-    blocks = {"pending-count": "pending_count"}
-    messages = {}
-    failed_registration = None
+    registration = None
+    message = None
     if failed:
-        user_id, message = failed
-        failed_registration = db.session.get(User, user_id)
-        if failed_registration not in registrations:
-            # Keep the card with the error in view, whichever page it was on.
-            registrations.insert(0, failed_registration)
-        if message:
-            messages[user_id] = message
-        blocks[f"registration-{user_id}"] = "registration"
-    refuse_forms = {u.id: _refuse_form(u.id, None) for u in registrations}
-    if failed and form is not None:
-        refuse_forms[failed[0]] = form
-    return render(
-        "manage/verifications.html",
-        blocks=blocks,
-        status=status,
-        village=village,
-        pagination=pagination,
-        registrations=registrations,
-        registration=failed_registration,
-        candidates=services.candidates_for(village, registrations),
-        refuse_forms=refuse_forms,
-        messages=messages,
-        pending_total=pagination.total,
-    )
+        registration = db.session.get(User, failed[0])
+        message = failed[1]
+    return VERIFICATIONS.page(village, status, failed=registration, form=form, message=message)
 
 
 @bp.get("/verifications")
@@ -102,19 +98,9 @@ def verifications(village):
 
 def _done(village, user: User, message: str):
     """After a match or refusal: the card's new state for htmx, else back to the queue."""
-    if is_htmx() and not is_boosted():
-        response = render(
-            "manage/verifications.html",
-            blocks={f"registration-{user.id}": "registration"},
-            village=village,
-            registration=user,
-            candidates={},
-            refuse_forms={},
-            messages={},
-        )
-        return trigger(response, "queue-changed")
-    flash(message, "success")
-    return redirect_after_post(url_for("manage.verifications", village=village.slug))
+    return VERIFICATIONS.done(
+        village, user, message, url_for("manage.verifications", village=village.slug)
+    )
 
 
 def _registration_or_404(village, user_id: int) -> User:

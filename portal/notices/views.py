@@ -28,7 +28,7 @@ from portal.auth.access import (
 )
 from portal.errors import render_error
 from portal.extensions import db
-from portal.htmx import is_boosted, is_htmx, redirect_after_post, render, trigger
+from portal.htmx import is_boosted, is_htmx, redirect_after_post, render
 from portal.manage.blueprint import EDITORS, READERS, can_edit
 from portal.notices import attachments, questions, services
 from portal.notices.forms import (
@@ -49,6 +49,7 @@ from portal.notices.models import (
     NoticeQuestion,
     NoticeState,
 )
+from portal.queues import ReviewQueue
 from portal.villages.services import clamp_page
 
 bp = Blueprint("notices", __name__)
@@ -643,6 +644,23 @@ def _answer_form(question_id: int, formdata=None) -> AnswerForm:
     return AnswerForm(prefix=f"q{question_id}", meta={"csrf": False}, formdata=formdata)
 
 
+# The committee's queue of unanswered questions, oldest first, answered row by row.
+QUESTIONS_QUEUE = ReviewQueue(
+    template="notices/manage_questions.html",
+    row_block="question",
+    row_prefix="question-",
+    item_name="question",
+    counter_block="unanswered_count",
+    counter_id="unanswered-count",
+    event="questions-changed",
+    pending=questions.unanswered,
+    form_for=_answer_form,
+    per_page=questions.PER_PAGE,
+    forms_name="answer_forms",
+    total_name="unanswered_total",
+)
+
+
 def _queue_page(
     village,
     status: int = 200,
@@ -650,37 +668,7 @@ def _queue_page(
     form=None,
     message: str | None = None,
 ):
-    pagination = db.paginate(
-        questions.unanswered(village),
-        page=_page_arg(),
-        per_page=questions.PER_PAGE,
-        error_out=False,
-    )
-    rows = list(pagination.items)
-    blocks = {"unanswered-count": "unanswered_count"}
-    if failed is not None:
-        if failed not in rows:
-            rows.insert(0, failed)  # keep the row with the error in view
-        blocks[f"question-{failed.id}"] = "question"
-    forms = {q.id: _answer_form(q.id) for q in rows}
-    messages = {}
-    if failed is not None:
-        if form is not None:
-            forms[failed.id] = form
-        if message:
-            messages[failed.id] = message
-    return render(
-        "notices/manage_questions.html",
-        blocks=blocks,
-        status=status,
-        village=village,
-        pagination=pagination,
-        rows=rows,
-        question=failed,
-        answer_forms=forms,
-        messages=messages,
-        unanswered_total=pagination.total,
-    )
+    return QUESTIONS_QUEUE.page(village, status, failed=failed, form=form, message=message)
 
 
 @bp.get("/v/<village>/manage/notices/questions")
@@ -709,18 +697,12 @@ def manage_answer(village, question_id: int):
             form.answer.errors = [*form.answer.errors, error.message]
             return _queue_page(village, error.status, question, form)
         return _queue_page(village, error.status, question, form, error.message)
-    if is_htmx() and not is_boosted():
-        response = render(
-            "notices/manage_questions.html",
-            blocks={f"question-{answered.id}": "question"},
-            village=village,
-            question=answered,
-            answer_forms={},
-            messages={},
-        )
-        return trigger(response, "questions-changed")
-    flash(_("已答复，答复已公开在公告下面。"), "success")
-    return redirect_after_post(url_for(".manage_questions", village=village.slug))
+    return QUESTIONS_QUEUE.done(
+        village,
+        answered,
+        _("已答复，答复已公开在公告下面。"),
+        url_for(".manage_questions", village=village.slug),
+    )
 
 
 @bp.errorhandler(413)
