@@ -34,7 +34,7 @@ from tests.rules import factories as rf
 
 pytestmark = pytest.mark.browser
 
-CLERK_PHONE = "13700000001"
+CLERK_PHONE = "13700000301"
 SURNAMES = "赵钱孙李周吴郑王冯陈褚卫蒋沈韩杨朱秦尤许何吕施张孔曹严华金魏"
 BALLOTS = 30
 CHOICES = {"1": ("yes", "赞成"), "2": ("no", "反对"), "3": ("abstain", "弃权")}
