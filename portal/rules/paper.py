@@ -26,10 +26,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
-from flask import abort, flash, request, url_for
+from flask import flash, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy.orm import contains_eager, joinedload
+from sqlalchemy.orm import joinedload
 
 from portal import clock
 from portal.actions import Refusal, unit_of_work
@@ -42,14 +42,14 @@ from portal.htmx import htmx_target, is_boosted, redirect_after_post, render, wi
 from portal.manage.blueprint import EDITORS, READERS, can_edit
 from portal.paging import clean_query
 from portal.rules import services
-from portal.rules.console import bp
+from portal.rules.console import _roll_resident as _resident_of_village
+from portal.rules.console import _version_or_404, bp
 from portal.rules.manage_forms import BALLOT_LABELS, PaperBallotForm
 from portal.rules.models import (
     CLOSED_STATES,
     Ballot,
     BallotChannel,
     BallotChoice,
-    RuleDocument,
     RuleVersion,
     VotePhase,
     vote_phase,
@@ -198,32 +198,6 @@ def undo_paper_ballot(
 
 
 # --- the page ----------------------------------------------------------------------------
-
-
-def _version_or_404(village, document_id: int, number: int) -> RuleVersion:
-    """The version of the URL, looked up within the village of the URL."""
-    version = db.session.scalar(
-        sa.select(RuleVersion)
-        .join(RuleVersion.document)
-        .options(contains_eager(RuleVersion.document))
-        .where(
-            RuleVersion.document_id == document_id,
-            RuleVersion.number == number,
-            RuleVersion.village_id == village.id,
-            RuleDocument.village_id == village.id,
-        )
-    )
-    if version is None:
-        abort(404)
-    return version
-
-
-def _resident_of_village(village, resident_id: int | None) -> Resident | None:
-    if resident_id is None:
-        return None
-    return db.session.scalar(
-        sa.select(Resident).where(Resident.id == resident_id, Resident.village_id == village.id)
-    )
 
 
 def _urls(village, version: RuleVersion) -> dict:
