@@ -61,6 +61,23 @@ def _list_args() -> dict:
     }
 
 
+def _row_text() -> dict[str, str]:
+    """The words every row of the committee's list repeats, translated once per page:
+    translated on each of twenty rows they took about 4 ms of an 11 ms page."""
+    return {
+        "on_roster": _("在册"),
+        "undo": _("撤销登记"),
+        "mark": _("登记迁出或去世"),
+        "reason": _("原因"),
+        "moved": _("迁出"),
+        "died": _("去世"),
+        "day": _("日期"),
+        "submit": _("登记"),
+        "account_stays": _("此人有账号：账号会保留，但从这一天起开始的表决不再列入名单。"),
+        "for_name": _("：%(name)s", name="%(name)s"),
+    }
+
+
 def _context(village, args: dict) -> dict:
     """What the residents page and each of its rows draw on: the whole page, and a row
     redrawn alone after a change, are rendered from this one context."""
@@ -70,8 +87,9 @@ def _context(village, args: dict) -> dict:
         "q": args["q"] or "",
         "account": args["account"],
         "roster": args["roster"],
-        "today": today,
+        "today_iso": today.isoformat(),
         "this_year": today.year,
+        "row_text": _row_text(),
         "households_url": url_for("manage.households", village=village.slug),
         "invites_url": url_for("manage.invites", village=village.slug),
         "depart_url": with_query(url_for("manage.mark_departure", village=village.slug), **args),

@@ -385,3 +385,13 @@ def test_a_resident_marked_as_left_before_the_opening_is_not_on_the_roll(
     assert roll_of(version) == {stays.id, returned.id}
     # The departed keep their rows, and the account of the one who had one.
     assert reload(wang) is not None and reload(wang).left_on == today()
+
+
+def test_the_mark_and_its_messages_are_in_the_readers_language(client, committee, wang, li):
+    as_user(client, committee)
+    client.set_cookie("lang", "en")
+    response = mark(client, wang, "died", headers=row_headers(wang))
+    assert "Died " in response.text and "Their account stays" in response.text
+    refused = mark(client, li, "moved", today() + timedelta(days=1), headers=row_headers(li))
+    assert refused.status_code == 422 and "The date cannot be later than today" in refused.text
+    assert "Mark as moved away or died" in client.get(LIST).text
