@@ -49,8 +49,8 @@ from portal.notices.models import (
     NoticeQuestion,
     NoticeState,
 )
+from portal.paging import clamp_page
 from portal.queues import ReviewQueue
-from portal.villages.services import clamp_page
 
 bp = Blueprint("notices", __name__)
 

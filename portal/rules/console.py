@@ -32,6 +32,7 @@ from portal.auth.access import village_role
 from portal.extensions import db
 from portal.htmx import htmx_target, is_boosted, is_htmx, redirect_after_post, render
 from portal.manage.blueprint import EDITORS, READERS, can_edit, page_arg
+from portal.paging import clamp_page, clean_query
 from portal.rules import services
 from portal.rules.labels import filing_label
 from portal.rules.manage_forms import (
@@ -56,7 +57,6 @@ from portal.rules.models import (
 )
 from portal.rules.services import RuleError
 from portal.villages.models import Household, Resident
-from portal.villages.services import clamp_page, clean_query
 
 bp = Blueprint("rules_manage", __name__, url_prefix="/v/<village>/manage/rules")
 

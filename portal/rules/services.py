@@ -34,6 +34,7 @@ from portal.auth.models import RegistrationStatus, Role, User
 from portal.database import write_transaction
 from portal.extensions import db
 from portal.i18n import format_datetime
+from portal.paging import escape_like
 from portal.rules.models import (
     ArticleComment,
     Ballot,
@@ -54,7 +55,6 @@ from portal.rules.models import (
 from portal.search.services import index_rule_document
 from portal.transitions import Lifecycle, Transition
 from portal.villages.models import Household, QuorumMode, Resident, Village
-from portal.villages.services import escape_like
 
 LOCAL_TZ = clock.LOCAL_TZ
 VOTING_AGE = 18

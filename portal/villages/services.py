@@ -7,20 +7,7 @@ from functools import cache
 import sqlalchemy as sa
 
 from portal.extensions import db
-
-# MAX_PAGE, MAX_QUERY_LENGTH, clamp_page, clean_query and escape_like lived here first:
-# they are still importable from here while callers move to portal.paging.
-from portal.paging import (  # noqa: F401
-    MAX_PAGE,
-    MAX_QUERY_LENGTH,
-    Page,
-    clamp_page,
-    clean_query,
-    contains_pattern,
-    escape_like,
-    page_of,
-    paged,
-)
+from portal.paging import Page, contains_pattern, page_of, paged
 from portal.villages.models import Grid, Household, Resident, Town, Village
 
 
