@@ -20,7 +20,7 @@ as it is instead of guessing one.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from flask_babel import gettext as _
@@ -57,11 +57,12 @@ def conflict_message() -> str:
 
 
 @contextmanager
-def unit_of_work() -> Iterator[None]:
+def unit_of_work(conflict: Callable[[], Refusal] | None = None) -> Iterator[None]:
     """Run one user action in one write transaction: commit at the end, or roll back whole.
 
     Nested use (a service that runs another service's action) joins the outer unit:
-    only the outermost one commits.
+    only the outermost one commits. `conflict` builds the refusal for a lost race on a
+    unique constraint where the action can say which one (it runs after the rollback).
     """
     if in_write_transaction():
         yield
@@ -72,7 +73,7 @@ def unit_of_work() -> Iterator[None]:
         db.session.commit()
     except IntegrityError as exc:
         db.session.rollback()
-        raise Refusal(conflict_message()) from exc
+        raise (conflict() if conflict else Refusal(conflict_message())) from exc
     except BaseException:
         db.session.rollback()
         raise

@@ -1,9 +1,9 @@
 """The rules of identity: phone numbers, passwords, invite codes, registration, login.
 
 No `request` and no templates here: views parse the form, call these functions and
-render. Each action that writes is one transaction; the ones that read an invite
-code and then spend it start with `write_transaction()` and lock the code's row, so
-one code cannot be used twice by registrations that arrive together.
+render. Each action that writes is one `unit_of_work()`; the ones that read an invite
+code and then spend it lock the code's row inside it, so one code cannot be used twice
+by registrations that arrive together.
 """
 
 from __future__ import annotations
@@ -15,12 +15,11 @@ from functools import cache
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.exc import IntegrityError
 
 from portal import clock
+from portal.actions import Refusal, unit_of_work
 from portal.auth.models import InviteCode, RegistrationStatus, Role, RoleGrant, User
 from portal.auth.passwords import hash_password, needs_rehash, verify_password
-from portal.database import write_transaction
 from portal.extensions import db
 from portal.villages.models import Grid, Household, Resident, Town, Village
 
@@ -78,13 +77,13 @@ COMMON_PASSWORDS = frozenset(
 )
 
 
-class IdentityError(Exception):
+class IdentityError(Refusal):
     """A refusal with a message for the person, tied to the form field it is about."""
 
+    status = 422
+
     def __init__(self, field: str, message: str):
-        super().__init__(str(message))
-        self.field = field
-        self.message = message
+        super().__init__(message, field=field)
 
 
 # ---- phone numbers -------------------------------------------------------------------
@@ -258,8 +257,7 @@ def register_with_invite(
     """
     password_hash = hash_password(password)  # slow on purpose: before taking the lock
     village_id = village.id if village is not None else None
-    write_transaction()
-    try:
+    with unit_of_work(conflict=lambda: _conflict(phone)):
         invite = find_invite(code, lock=True)
         chosen = db.session.get(Village, village_id) if village_id is not None else None
         problem = invite_problem(invite, chosen)
@@ -282,14 +280,6 @@ def register_with_invite(
         if invite.resident_id is not None or not residents_without_account(invite.household_id):
             invite.used_at = clock.now()
             invite.used_by_id = user.id
-        db.session.commit()
-    except IdentityError:
-        db.session.rollback()
-        raise
-    except IntegrityError as error:
-        # The database's unique phone / resident constraints caught a race.
-        db.session.rollback()
-        raise _conflict(phone) from error
     return user
 
 
@@ -337,25 +327,20 @@ def register_pending(
     """An account waiting in `village`'s verification queue for the committee to match."""
     password_hash = hash_password(password)
     village_id = village.id
-    write_transaction()
-    if phone_taken(phone):
-        db.session.rollback()
-        raise IdentityError("phone", _l("这个手机号已经注册过了，请直接登录。"))
-    user = User(
-        phone=phone,
-        password_hash=password_hash,
-        name=name,
-        village_id=village_id,
-        claimed_door_number=door_number,
-        claimed_birth_year=birth_year,
-        status=RegistrationStatus.PENDING,
-    )
-    db.session.add(user)
-    try:
-        db.session.commit()
-    except IntegrityError as error:
-        db.session.rollback()
-        raise IdentityError("phone", _l("这个手机号已经注册过了，请直接登录。")) from error
+    taken = IdentityError("phone", _l("这个手机号已经注册过了，请直接登录。"))
+    with unit_of_work(conflict=lambda: taken):
+        if phone_taken(phone):
+            raise taken
+        user = User(
+            phone=phone,
+            password_hash=password_hash,
+            name=name,
+            village_id=village_id,
+            claimed_door_number=door_number,
+            claimed_birth_year=birth_year,
+            status=RegistrationStatus.PENDING,
+        )
+        db.session.add(user)
     return user
 
 
@@ -394,9 +379,8 @@ def authenticate(phone: str, password: str) -> LoginResult:
         return LoginResult(None, _l("这个账号已停用。如有疑问，请联系村委会。"))
     if needs_rehash(user.password_hash):
         new_hash = hash_password(password)
-        write_transaction()
-        user.password_hash = new_hash
-        db.session.commit()
+        with unit_of_work():
+            user.password_hash = new_hash
     return LoginResult(user, None)
 
 
@@ -417,11 +401,12 @@ def home_village(user: User) -> Village | None:
 
 def end_all_sessions(user: User) -> None:
     """Log out everywhere: every session cookie carrying the old version stops working."""
-    write_transaction()
-    db.session.execute(
-        sa.update(User).where(User.id == user.id).values(session_version=User.session_version + 1)
-    )
-    db.session.commit()
+    with unit_of_work():
+        db.session.execute(
+            sa.update(User)
+            .where(User.id == user.id)
+            .values(session_version=User.session_version + 1)
+        )
     db.session.refresh(user)
 
 
@@ -435,10 +420,9 @@ def change_password(user: User, current: str, new: str) -> None:
     if verify_password(user.password_hash, new):
         raise IdentityError("new_password", _l("新密码不能和现在的密码一样。"))
     new_hash = hash_password(new)
-    write_transaction()
-    user.password_hash = new_hash
-    user.session_version = User.session_version + 1
-    db.session.commit()
+    with unit_of_work():
+        user.password_hash = new_hash
+        user.session_version = User.session_version + 1
     db.session.refresh(user)
 
 

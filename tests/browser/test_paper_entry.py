@@ -91,6 +91,10 @@ def log_in(page, live_server, path: str) -> None:
     page.get_by_label("密码").fill(PASSWORD)
     page.get_by_label("密码").press("Enter")
     expect(page).to_have_url(f"{live_server}{path}")
+    # The login's boosted redirect reloads the entry page whole (paper.js comes with a
+    # full load): keys typed before that load ends would go to the page being left.
+    page.wait_for_load_state("load")
+    expect(page.locator("#paper-q")).to_be_focused()
 
 
 def paper_ballots(live_app, version_id: int) -> list[tuple[int, str, int]]:
