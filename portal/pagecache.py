@@ -8,7 +8,9 @@ needs to remember to clear it, and a change shows within that time) when:
 - the request carries no session or remember-me cookie, so nobody is logged in and
   there are no flash messages;
 - rendering it wrote nothing to the session (no CSRF token was minted: pages with
-  forms are never cached) and set no cookie.
+  forms are never cached), set no cookie, and did not ask not to be stored
+  (`Cache-Control: no-store` or `private`, as `portal.privacy` marks pages that must
+  not be kept).
 
 The key is the full path with its query, the language cookie and the htmx headers
 that choose between a page and one of its blocks (`portal.htmx.HTMX_HEADERS`, the
@@ -108,6 +110,8 @@ def init_app(app: Flask) -> None:
             and not response.direct_passthrough
             and not session.modified
             and "Set-Cookie" not in response.headers
+            and not response.cache_control.no_store
+            and not response.cache_control.private
         ):
             headers = [(k, v) for k, v in response.headers if k.lower() != "content-length"]
             cache.put(key, response.get_data(), response.status_code, headers)

@@ -97,3 +97,20 @@ def test_the_store_is_bounded(app, client, village, clock):
     for n in range(6):
         client.get(f"/?q=村{n}")
     assert len(app.extensions["page_cache"].entries) == 3
+
+
+def test_pages_that_ask_not_to_be_stored_are_never_kept(app, client, village, clock):
+    """A public page marked no-store or private (portal.privacy) stays out of the cache."""
+    from portal.privacy import no_store
+
+    calls = []
+
+    def counted():
+        calls.append(1)
+        return no_store(app.response_class(f"seen {len(calls)}"))
+
+    counted.access = "public"
+    app.add_url_rule("/counted", "counted", counted)
+    assert client.get("/counted").text == "seen 1"
+    assert client.get("/counted").text == "seen 2"
+    assert not app.extensions["page_cache"].entries
