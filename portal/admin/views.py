@@ -90,7 +90,7 @@ def create_town():
                 record_action(
                     current_user,
                     Role.ADMIN,
-                    "create_town",
+                    "admin.create_town",
                     town,
                     town=town,
                     after={"name": town.name},
@@ -120,7 +120,7 @@ def create_village():
                 record_action(
                     current_user,
                     Role.ADMIN,
-                    "create_village",
+                    "admin.create_village",
                     village,
                     village=village,
                     after={"name": village.name},

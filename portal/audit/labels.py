@@ -11,7 +11,9 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 # The kind of an action is the part of its name before the dot: "rules" for
-# "rules.vote_open". A name without a dot ("create_town") is its own kind.
+# "rules.vote_open". A name without a dot is its own kind: the log is append-only, so
+# the rows written before admin actions took the "admin." prefix ("create_town",
+# "create_village") keep their names and their words here.
 KIND_LABELS = {
     "rules": _l("村规民约"),
     "notice": _l("村务公开"),
@@ -37,6 +39,7 @@ ACTION_LABELS = {
     "rules.vote_announce": _l("发布表决公告"),
     "rules.vote_open": _l("开始表决"),
     "rules.paper_ballot": _l("录入纸质选票"),
+    "rules.paper_ballot_undo": _l("撤销纸质选票"),
     "rules.vote_close": _l("结束表决"),
     "rules.filing_submit": _l("报镇街备案"),
     "rules.filing_filed": _l("准予备案"),
@@ -62,7 +65,11 @@ ACTION_LABELS = {
     "role.appoint": _l("任命"),
     "role.revoke": _l("撤销任命"),
     "roster.import": _l("导入花名册"),
+    "roster.resident_left": _l("登记迁出或去世"),
+    "roster.resident_returned": _l("撤销迁出登记"),
     "admin.create": _l("建立管理员"),
+    "admin.create_town": _l("建立镇街"),
+    "admin.create_village": _l("建立村"),
     "create_town": _l("建立镇街"),
     "create_village": _l("建立村"),
 }

@@ -60,7 +60,7 @@ def test_admin_creates_a_town_and_a_village(client, admin):
     village = db.session.scalar(sa.select(Village).where(Village.slug == "hubin"))
     assert village.town_id == town.id and village.quorum_mode == "households"
     actions = db.session.scalars(sa.select(ActionLog.action).order_by(ActionLog.id)).all()
-    assert actions == ["create_town", "create_village"]
+    assert actions == ["admin.create_town", "admin.create_village"]
 
 
 @pytest.mark.parametrize(
