@@ -310,7 +310,9 @@ def _console_counts_statement() -> sa.Select:
 
     return sa.select(
         count(Household, Household.village_id == village_id).label("households"),
-        count(Resident, Resident.village_id == village_id).label("residents"),
+        count(Resident, Resident.village_id == village_id, Resident.left_on.is_(None)).label(
+            "residents"
+        ),
         count(User, User.village_id == village_id, User.status == RegistrationStatus.PENDING).label(
             "pending"
         ),

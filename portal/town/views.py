@@ -25,7 +25,8 @@ bp = Blueprint("town", __name__, url_prefix="/town/<town>")
 
 
 def village_figures(town: Town) -> list[dict]:
-    """Households, residents, verified and waiting accounts per village: four grouped queries."""
+    """Households, residents on the roster (not moved away or died), verified and waiting
+    accounts per village: four grouped queries."""
     villages = db.session.scalars(
         sa.select(Village).where(Village.town_id == town.id).order_by(Village.name)
     ).all()
@@ -41,7 +42,7 @@ def village_figures(town: Town) -> list[dict]:
     )
     residents = grouped(
         sa.select(Resident.village_id, sa.func.count())
-        .where(Resident.village_id.in_(ids))
+        .where(Resident.village_id.in_(ids), Resident.left_on.is_(None))
         .group_by(Resident.village_id)
     )
     accounts = sa.select(User.village_id, sa.func.count()).where(User.village_id.in_(ids))

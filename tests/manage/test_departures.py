@@ -205,6 +205,18 @@ def test_the_departed_stay_in_the_list_with_their_mark(client, committee, depart
     assert "name=%E8%B5%B5%E8%BF%81" not in page and "name=%E6%9D%8E%E5%BC%BA" in page
 
 
+def test_the_console_and_the_town_count_only_residents_on_the_roster(
+    client, village, committee, departed
+):
+    as_user(client, committee)
+    console = client.get("/v/hubin/manage/").text
+    assert '<span class="tile-count">2</span>' in console  # 王芳 and 李强, not the two gone
+    official_user = official(Role.TOWN_OFFICIAL, town=village.town)
+    as_user(client, official_user)
+    town = client.get(f"/town/{village.town.slug}/").text
+    assert "<td>2</td>" in town and "<td>4</td>" not in town
+
+
 def test_the_roster_filter_plain_and_htmx(client, committee, departed):
     as_user(client, committee)
     current = client.get(f"{LIST}?roster=current").text
