@@ -44,6 +44,9 @@ class User(db.Model):
         str_enum(RegistrationStatus), default=RegistrationStatus.PENDING
     )
     refusal_reason: Mapped[str | None] = mapped_column(sa.String(200))
+    # When the person dismissed the word of their registration's outcome (verified or
+    # refused); cleared each time the committee decides, so the new word shows again.
+    outcome_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Bumped by "log out everywhere": every older session cookie stops working.
     session_version: Mapped[int] = mapped_column(default=1)
     disabled: Mapped[bool] = mapped_column(default=False)
@@ -117,3 +120,38 @@ class InviteCode(db.Model):
     village: Mapped[Village] = relationship()
     household: Mapped[Household] = relationship()
     resident: Mapped[Resident | None] = relationship()
+
+
+class PasswordReset(db.Model):
+    """A one-time code for a new password, issued at the village office by a committee
+    member to a person who forgot theirs (and showed their 身份证). Kept hashed; good
+    for a day and for one use; never deleted, so the issue stays on record."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"), index=True)
+    village_id: Mapped[int] = mapped_column(sa.ForeignKey("village.id"), index=True)
+    code_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    issued_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.default_now)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+    village: Mapped[Village] = relationship()
+    issued_by: Mapped[User | None] = relationship(foreign_keys=[issued_by_id])
+
+
+class LoginSession(db.Model):
+    """One login, named by the session cookie (by a token kept here only as a hash).
+
+    Logging out revokes it, so a copied cookie stops working at once; "log out
+    everywhere" and a password change revoke every one of the person's logins.
+    """
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.default_now)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()

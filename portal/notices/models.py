@@ -8,7 +8,7 @@ points at the one it corrects, and both pages show the link.
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
@@ -117,6 +117,9 @@ class NoticeRead(db.Model):
     read_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.default_now)
 
 
+CAPTION_MAX = 100
+
+
 class AttachmentKind(enum.StrEnum):
     IMAGE = "image"  # re-encoded by Pillow, metadata stripped
     PDF = "pdf"
@@ -136,6 +139,8 @@ class NoticeAttachment(db.Model):
     content_type: Mapped[str] = mapped_column(sa.String(50))
     stored_name: Mapped[str] = mapped_column(sa.String(64), unique=True)
     original_name: Mapped[str] = mapped_column(sa.String(120))
+    # What the photo shows, in the committee's words: its caption and its alt text.
+    caption: Mapped[str | None] = mapped_column(sa.String(CAPTION_MAX))
     size_bytes: Mapped[int]
     width: Mapped[int | None]
     height: Mapped[int | None]
@@ -198,3 +203,18 @@ class DisclosureItem(db.Model):
     grace_days: Mapped[int] = mapped_column(default=10)
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.default_now)
+
+
+class DisclosureCoverage(db.Model):
+    """The committee's word that a notice covers one period of a schedule item: one notice
+    may catch up several missed periods, or count for an item of another category."""
+
+    __table_args__ = (sa.UniqueConstraint("notice_id", "item_id", "period_start"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    notice_id: Mapped[int] = mapped_column(sa.ForeignKey("notice.id"), index=True)
+    item_id: Mapped[int] = mapped_column(sa.ForeignKey("disclosure_item.id"), index=True)
+    period_start: Mapped[date] = mapped_column(sa.Date)
+
+    notice: Mapped[Notice] = relationship()
+    item: Mapped[DisclosureItem] = relationship()
