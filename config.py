@@ -2,6 +2,16 @@
 
 `SHANZHI_ENV` picks the class (development, testing, production); `DATABASE_URL`
 picks the database, by default a SQLite file in `instance/`.
+
+`SECRET_KEY` signs the session and remember-me cookies. No key written in this source
+ever signs a cookie for people: production refuses to start without the variable, and
+development (`make run`) generates a random key once and keeps it in
+`instance/secret_key` (mode 600, ignored by git). Only the test suite uses a fixed key.
+
+`SITE_URL` is the site's address as people reach it (`https://shanzhi.example.cn`):
+every absolute URL (Atom feeds, the QR codes on posters, printed slips) is built on it,
+never on the request's Host header, and requests for any other host are refused
+(`TRUSTED_HOSTS`, its host by default). Production refuses to start without it.
 """
 
 import os
@@ -20,8 +30,20 @@ def database_url(default: str) -> str:
     return url
 
 
+def host_list(raw: str | None) -> list[str] | None:
+    """`TRUSTED_HOSTS` as people write it: host names separated by commas or spaces."""
+    hosts = [host for host in (raw or "").replace(",", " ").split() if host]
+    return hosts or None
+
+
 class Config:
-    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-not-secret")
+    # Unset: generated once and kept in instance/secret_key (portal.create_app).
+    SECRET_KEY = os.environ.get("SECRET_KEY") or None
+    # The site's address, scheme and host (and port): the base of every absolute URL.
+    SITE_URL = os.environ.get("SITE_URL", "").strip().rstrip("/")
+    # Hosts a request may name; None accepts any. With SITE_URL set, its host is always
+    # added; set this for the other names the site answers to (a health check's address).
+    TRUSTED_HOSTS = host_list(os.environ.get("TRUSTED_HOSTS"))
     SQLALCHEMY_DATABASE_URI = database_url(f"sqlite:///{BASE_DIR / 'instance' / 'shanzhi.db'}")
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
     SQLALCHEMY_RECORD_QUERIES = False
@@ -41,6 +63,10 @@ class Config:
     ATTACHMENT_MAX_BYTES = 5 * 1024 * 1024
     # Notice attachments, outside static/; by default <instance>/attachments.
     ATTACHMENT_DIR = os.environ.get("ATTACHMENT_DIR") or None
+    # Roster uploads waiting to be imported (`flask tick` runs what a restart left
+    # queued); by default <instance>/roster-imports. Shared, like the attachments, when
+    # several app servers run.
+    ROSTER_IMPORT_DIR = os.environ.get("ROSTER_IMPORT_DIR") or None
 
     BABEL_DEFAULT_LOCALE = "zh_Hans_CN"
     BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
@@ -49,6 +75,8 @@ class Config:
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_RATE_LIMIT = "5 per minute"
+    # Wrong reset codes 重设码 a person (and an address) may try in a while, as for logins.
+    RESET_RATE_LIMIT = "5 per minute"
 
     COMPRESS_MIMETYPES = [
         "text/html",
@@ -66,15 +94,21 @@ class Config:
     # Seconds a public page, as anonymous visitors see it, is served from memory.
     PAGE_CACHE_SECONDS = float(os.environ.get("PAGE_CACHE_SECONDS", "5"))
     HSTS = False
+    # A deployment that serves people: it refuses to start without SECRET_KEY and SITE_URL.
+    PRODUCTION = False
 
 
 class DevelopmentConfig(Config):
     DEBUG = False
+    # `make run` serves on 127.0.0.1: any other Host header is refused.
+    TRUSTED_HOSTS = Config.TRUSTED_HOSTS or ["127.0.0.1", "localhost"]
 
 
 class TestingConfig(Config):
     TESTING = True
     SECRET_KEY = "testing-secret"
+    SITE_URL = ""
+    TRUSTED_HOSTS = None
     SQLALCHEMY_DATABASE_URI = database_url("sqlite://")
     RATELIMIT_STORAGE_URI = "memory://"
     COMPRESS_REGISTER = False
@@ -82,11 +116,13 @@ class TestingConfig(Config):
 
 
 class ProductionConfig(Config):
+    # Both required: create_app refuses to start without them.
     SECRET_KEY = os.environ.get("SECRET_KEY", "")
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
     PREFERRED_URL_SCHEME = "https"
     HSTS = True
+    PRODUCTION = True
 
 
 CONFIGS = {

@@ -2,18 +2,47 @@
 
 from __future__ import annotations
 
+import os
+import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
-from flask import Flask
+from flask import Flask, Request, Response
+from werkzeug.exceptions import SecurityError
+from werkzeug.routing import MapAdapter
 
 ROOT = Path(__file__).resolve().parent.parent
+SECRET_KEY_FILE = "secret_key"
+
+
+class Portal(Flask):
+    """Flask, with every absolute URL built on the configured site address (`SITE_URL`),
+    never on the Host header a request happens to carry: a feed, a poster's QR code or
+    a printed slip names the real site whoever asked for it first."""
+
+    site_scheme: str | None = None
+    site_host: str | None = None
+
+    def create_url_adapter(self, request: Request | None) -> MapAdapter | None:
+        adapter = super().create_url_adapter(request)
+        if self.site_host is None:
+            return adapter
+        if adapter is None:
+            return self.url_map.bind(
+                self.site_host,
+                script_name=self.config["APPLICATION_ROOT"],
+                url_scheme=self.site_scheme,
+            )
+        adapter.server_name = self.site_host
+        adapter.url_scheme = self.site_scheme
+        return adapter
 
 
 def create_app(config: str | dict | None = None) -> Flask:
     """Build the app. `config` is a config class name, or a dict of overrides for tests."""
     from config import config_for
 
-    app = Flask(
+    app = Portal(
         __name__,
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "static"),
@@ -28,6 +57,7 @@ def create_app(config: str | dict | None = None) -> Flask:
     check_config(app)
 
     register_extensions(app)
+    register_hosts(app)
     register_security(app)
     register_templating(app)
     register_blueprints(app)
@@ -35,9 +65,30 @@ def create_app(config: str | dict | None = None) -> Flask:
     return app
 
 
-def check_config(app: Flask) -> None:
+def check_config(app: Portal) -> None:
+    """Refuse to serve people without a secret key of the site's own (and, in production,
+    without its address); derive the hosts it answers to from that address."""
+    production = app.config.get("PRODUCTION") and not app.testing
     if not app.config.get("SECRET_KEY"):
-        raise RuntimeError("SECRET_KEY must be set in the environment in production.")
+        if production:
+            raise RuntimeError("SECRET_KEY must be set in the environment in production.")
+        app.config["SECRET_KEY"] = instance_secret_key(Path(app.instance_path))
+    site = app.config.get("SITE_URL") or ""
+    if site:
+        parts = urlsplit(site)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise RuntimeError(
+                "SITE_URL must be the site's address, like https://shanzhi.example.cn"
+            )
+        if parts.path.strip("/") or parts.query or parts.fragment:
+            raise RuntimeError("SITE_URL must be a scheme and a host (and port), without a path.")
+        app.site_scheme, app.site_host = parts.scheme, parts.netloc
+        hosts = list(app.config.get("TRUSTED_HOSTS") or [])
+        if parts.hostname not in hosts:
+            hosts.append(parts.hostname)
+        app.config["TRUSTED_HOSTS"] = hosts
+    elif production:
+        raise RuntimeError("SITE_URL must be set in the environment in production.")
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         Path(app.instance_path).mkdir(exist_ok=True)
     if app.config.get("PROXY_FIX"):
@@ -45,6 +96,34 @@ def check_config(app: Flask) -> None:
 
         hops = app.config["PROXY_FIX"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+
+
+def instance_secret_key(folder: Path) -> str:
+    """The key this instance signs its cookies with when `SECRET_KEY` is unset: random,
+    made once and kept in `instance/secret_key`, readable by its owner only.
+
+    The file is written whole under another name and then linked into place, so workers
+    starting together all end up with the one key the first of them made.
+    """
+    folder.mkdir(exist_ok=True)
+    path = folder / SECRET_KEY_FILE
+    if not path.exists():
+        draft = folder / f".{SECRET_KEY_FILE}.{os.getpid()}.{secrets.token_hex(4)}"
+        descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w") as handle:
+            handle.write(secrets.token_hex(32))
+        try:
+            os.link(draft, path)
+        except FileExistsError:
+            pass
+        finally:
+            draft.unlink()
+    if path.stat().st_mode & 0o077:
+        path.chmod(0o600)
+    key = path.read_text().strip()
+    if len(key) < 32:
+        raise RuntimeError(f"{path} holds no usable key: delete it to have a new one made.")
+    return key
 
 
 def register_extensions(app: Flask) -> None:
@@ -68,6 +147,16 @@ def register_extensions(app: Flask) -> None:
     sessions.init_login(app, login_manager)
 
 
+def register_hosts(app: Flask) -> None:
+    """A request naming a host the site does not answer to (`TRUSTED_HOSTS`) gets a short
+    400: it is refused before any page is looked up, so no page can be built for it."""
+
+    @app.errorhandler(SecurityError)
+    def unknown_host(error):
+        body = "400 网址不对：本站不认识这个主机名。 Unknown host.\n"
+        return Response(body, 400, mimetype="text/plain")
+
+
 def register_security(app: Flask) -> None:
     from portal import security
 
@@ -86,6 +175,7 @@ def register_templating(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from portal.admin.views import bp as admin_bp
     from portal.audit.views import bp as audit_bp
+    from portal.auth import console  # noqa: F401  (its routes join the console's blueprint)
     from portal.auth.views import bp as auth_bp
     from portal.manage.views import bp as manage_bp
     from portal.notices.posters import bp as posters_bp

@@ -350,6 +350,8 @@ def _ensure_logins(town: Town, village: Village, report: SeedReport) -> None:
             resident=resident,
             village=village if resident else None,
             status=RegistrationStatus.VERIFIED,
+            # Verified long before the demo's today: the one-time word of it is read.
+            outcome_seen_at=clock.now(),
         )
         if resident is not None:
             user.grants.append(RoleGrant(role=Role.VILLAGER, village=village))
@@ -583,7 +585,8 @@ def _ensure_rules(village: Village, report: SeedReport) -> None:
         tally_visibility=TallyVisibility.HIDDEN,
     )
     _vote_window(first, opens=now - _days(185), closes=now - _days(178))
-    first.adopted_at = first.vote_closes_at
+    # Counted an hour after the close: the adoption and the result are that one moment.
+    first.adopted_at = first.vote_closes_at + timedelta(hours=1)
     first.articles = [
         RuleArticle(position=n, title=title, body=body, created_at=first.created_at)
         for n, (title, body) in enumerate(RULE_ARTICLES, start=1)
@@ -635,7 +638,7 @@ def _ensure_rules(village: Village, report: SeedReport) -> None:
             paper_count=len(voters) - online,
             quorum_met=met,
             passed=met and passes(yes=choices.count("yes"), turnout=len(voters)),
-            closed_at=first.vote_closes_at + timedelta(hours=1),
+            closed_at=first.adopted_at,
             closed_by=committee,
         )
     )
@@ -945,11 +948,12 @@ def _days_since_last_quarters_report(today) -> int:
 
 
 def _ensure_disclosure_schedule(village: Village) -> None:
-    """湖滨村's schedule: the standard one, set up at the start of the last quarter, and the
-    monthly 主题党日 the Party branch added with it. The last quarter's financial report
-    went up within its grace days, and the village affairs and Party notices pay what
-    those items owe so far; the monthly Party day has had one Party notice in all, so the
-    console shows it overdue. Built directly, like the notices, without action-log rows.
+    """湖滨村's schedule: finances and the monthly 主题党日 the Party branch keeps, set up at
+    the start of the last quarter; village affairs and Party affairs, the rest of the
+    standard schedule, added at the start of this one. The last quarter's financial report
+    went up within its grace days, and this quarter's village affairs and Party notices
+    make those items public; the monthly Party day has had one Party notice in all, so
+    the console shows it overdue. Built directly, like the notices, without action-log rows.
     """
     from portal.notices.models import DisclosureCadence, DisclosureItem, NoticeCategory
     from portal.notices.schedule import local_midnight, period_containing, standard_items
@@ -958,8 +962,8 @@ def _ensure_disclosure_schedule(village: Village) -> None:
         sa.select(DisclosureItem.id).where(DisclosureItem.village_id == village.id).limit(1)
     ):
         return
-    last_quarter = period_containing(DisclosureCadence.QUARTERLY, clock.today_local()).preceding()
-    created = local_midnight(last_quarter.start) + timedelta(days=3, hours=9)
+    this_quarter = period_containing(DisclosureCadence.QUARTERLY, clock.today_local())
+    last_quarter_start = local_midnight(this_quarter.preceding().start) + timedelta(days=3, hours=9)
     specs = [
         *standard_items(),
         {
@@ -970,6 +974,10 @@ def _ensure_disclosure_schedule(village: Village) -> None:
         },
     ]
     for spec in specs:
+        since_last_quarter = spec["category"] == NoticeCategory.FINANCE or (
+            spec["cadence"] == DisclosureCadence.MONTHLY
+        )
+        created = last_quarter_start if since_last_quarter else local_midnight(this_quarter.start)
         db.session.add(DisclosureItem(village_id=village.id, created_at=created, **spec))
 
 

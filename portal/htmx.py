@@ -6,6 +6,12 @@ block of the same template (jinja2-fragments). The region is chosen by the
 `HX-Target` header (the id of the element being swapped), never by the id of the
 element that fired the request.
 
+An htmx request aimed at a region the page does not show in its object's present
+state (the draft's article list, once consultation has opened; the paper-ballot panel
+of a vote not yet open) gets the whole page instead, retargeted at `<body>`: the view
+offers only the blocks its state renders, and the browser shows the page as it now is
+(with the refusal, if there was one) instead of a page inside a region.
+
 A response chosen by these headers says so in `Vary`, or a browser or proxy cache
 would hand a block to a page load, or the page to an htmx swap. Every reading of
 them goes through the functions here, and the first one in a request arranges for
@@ -21,6 +27,7 @@ from collections.abc import Mapping
 
 from flask import Response, after_this_request, make_response, redirect, render_template, request
 from jinja2_fragments.flask import render_block
+from werkzeug.urls import iri_to_uri
 
 # The request headers that choose between a page and one of its blocks.
 HTMX_HEADERS = ("HX-Request", "HX-Target", "HX-Boosted")
@@ -62,19 +69,31 @@ def render(
     status: int = 200,
     **context,
 ) -> Response:
-    """Render `template`, or only the block that `blocks` maps the HX-Target to."""
+    """Render `template`, or only the block that `blocks` maps the HX-Target to.
+
+    `blocks` names the regions the page renders as its context stands; a target it does
+    not name gets the whole page, swapped for the body's content.
+    """
     target = htmx_target()
     if blocks and target in blocks:
-        body = render_block(template, blocks[target], **context)
-    else:
-        body = render_template(template, **context)
-    return vary_on_htmx(make_response(body, status))
+        return vary_on_htmx(
+            make_response(render_block(template, blocks[target], **context), status)
+        )
+    response = make_response(render_template(template, **context), status)
+    if target:
+        response.headers["HX-Retarget"] = "body"
+        response.headers["HX-Reswap"] = "innerHTML"
+    return vary_on_htmx(response)
 
 
 def with_htmx_redirect(url: str) -> Response:
-    """A client-side redirect for htmx: 200 with HX-Redirect (a 3xx is followed by the XHR)."""
+    """A client-side redirect for htmx: 200 with HX-Redirect (a 3xx is followed by the XHR).
+
+    The address is percent-encoded as Werkzeug encodes `Location`: a header carries
+    Latin-1 only, and a path with Chinese in it (a search term) would drop the connection.
+    """
     response = make_response("", 200)
-    response.headers["HX-Redirect"] = url
+    response.headers["HX-Redirect"] = iri_to_uri(url)
     return response
 
 

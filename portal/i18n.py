@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from functools import lru_cache
 
@@ -30,6 +31,14 @@ def html_lang() -> str:
 
 def is_english() -> bool:
     return str(get_locale()) == EN
+
+
+# Han characters, CJK and full-width punctuation: text with any of them is Chinese.
+_CHINESE = re.compile("[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]")
+
+
+def has_chinese(text: str) -> bool:
+    return _CHINESE.search(text) is not None
 
 
 @lru_cache(maxsize=4096)

@@ -12,9 +12,11 @@ needs to remember to clear it, and a change shows within that time) when:
   (`Cache-Control: no-store` or `private`, as `portal.privacy` marks pages that must
   not be kept).
 
-The key is the full path with its query, the language cookie and the htmx headers
-that choose between a page and one of its blocks (`portal.htmx.HTMX_HEADERS`, the
-ones its responses name in `Vary`). Each process keeps its own
+The key is the full path with its query, the language cookie, the htmx headers that
+choose between a page and one of its blocks (`portal.htmx.HTMX_HEADERS`, the ones its
+responses name in `Vary`), and the host. Absolute URLs come from `SITE_URL` and other
+hosts are refused (`TRUSTED_HOSTS`); the host in the key keeps even a site answering to
+several names from serving one name's page under another. Each process keeps its own
 bounded store; nothing is shared between workers.
 """
 
@@ -73,12 +75,13 @@ def cacheable_request() -> bool:
 
 
 def cache_key() -> tuple:
-    """The path, the language, and the htmx headers every page's `Vary` names."""
+    """The path, the language, the htmx headers every page's `Vary` names, and the host."""
     headers = request.headers
     return (
         request.full_path,
         request.cookies.get(LANG_COOKIE, ""),
         *(headers.get(name, "") for name in HTMX_HEADERS),
+        request.host,
     )
 
 

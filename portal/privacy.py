@@ -4,7 +4,8 @@ PIPL Art. 25 forbids making personal information public without separate consent
 and the State Council's guidance on village notices asks for personal data to be
 de-identified. So that every page follows one rule, this module holds:
 
-- `mask_name`: how a name is shown to whoever may not see it whole (张*, 欧阳**).
+- `mask_name`: how a name is shown to whoever may not see it whole (张*, 欧阳**);
+  `surname_form` the same person as a signature names them (村民张某问).
 - `may_see_full_name` and `shown_name`: who may see a resident's full name on the
   pages villagers and visitors read: the person themselves, the members of their
   household, and the committee and supervisors of the village. Everyone else,
@@ -114,6 +115,23 @@ def mask_name(name: str | None, *, consented: bool = False) -> str:
     return kept + "*" * max(len(text) - len(kept), 1)
 
 
+def surname_form(name: str | None, *, consented: bool = False) -> str:
+    """陈建国 → 陈某, 欧阳娜娜 → 欧阳某, Li Lei → Li: a person by surname alone, as a
+    signature reads (村民陈某问), where stars would look like a broken page. The
+    same surname `mask_name` keeps; the whole name, tidied, for one who consented.
+    """
+    text = " ".join((name or "").split())
+    if not text:
+        return _no_name()
+    if consented:
+        return text
+    first, space, _rest = text.partition(" ")
+    if space:
+        return first
+    kept = text[:2] if text[:2] in COMPOUND_SURNAMES else text[:1]
+    return _("%(surname)s某", surname=kept)
+
+
 # --- who may see a name whole ----------------------------------------------------------
 
 _viewer_row = aliased(Resident)
@@ -175,8 +193,18 @@ def shown_name(person: User | Resident | None, *, consented: bool = False) -> st
     whole is told how everyone else sees it, so that no one takes their own full name
     on the page for what the village reads.
     """
+    return _as_seen(person, consented, mask_name)
+
+
+def signed_name(person: User | Resident | None, *, consented: bool = False) -> str:
+    """`shown_name` in the form of a signature (陈某 rather than 陈**): who asked a
+    question, who wrote a comment (a template global)."""
+    return _as_seen(person, consented, surname_form)
+
+
+def _as_seen(person, consented: bool, masked_form: Callable[..., str]) -> str:
     name = person.name if person is not None else None
-    masked = mask_name(name, consented=consented)
+    masked = masked_form(name, consented=consented)
     village = g.get("village")
     if consented or village is None or not (name or "").strip():
         return masked

@@ -1,10 +1,12 @@
-"""Response headers for every route (SECURITY.md rows 6, 9 and 12)."""
+"""Response headers for every route (SECURITY.md rows 6, 9 and 12), and what a request
+may carry (portal/inputs.py: no control characters, no integer past a column's range)."""
 
 from __future__ import annotations
 
 from flask import Flask, Response
 from flask_login import current_user
 
+from portal import inputs
 from portal.privacy import no_store
 
 CSP = (
@@ -14,6 +16,8 @@ CSP = (
 
 
 def init_app(app: Flask) -> None:
+    inputs.init_app(app)
+
     @app.after_request
     def set_security_headers(response: Response) -> Response:
         headers = response.headers

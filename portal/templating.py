@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from datetime import date, datetime
 from functools import cache
 from pathlib import Path
 
@@ -10,6 +11,7 @@ from flask import Flask, g, has_app_context, url_for
 from flask_babel import get_translations
 from flask_login import current_user
 from jinja2 import StrictUndefined
+from markupsafe import Markup, escape
 
 from portal import errors, i18n, privacy
 
@@ -27,15 +29,20 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["date"] = i18n.format_date
     app.jinja_env.filters["datetime"] = i18n.format_datetime
     app.jinja_env.filters["list_of"] = i18n.list_of
+    app.jinja_env.filters["iso"] = machine_time
+    app.jinja_env.filters["zh"] = chinese_span
+    app.jinja_env.globals["content_lang"] = content_lang
     # One rule for the names of people on every page (portal/privacy.py).
     app.jinja_env.globals["masked_name"] = privacy.mask_name
     app.jinja_env.globals["shown_name"] = privacy.shown_name
+    app.jinja_env.globals["signed_name"] = privacy.signed_name
     # Flask-Babel's template callables look the request's catalogue up again for every
     # message (a page has a hundred or two); these look it up once per request.
     app.jinja_env.install_gettext_callables(
         lambda message: _translations().ugettext(message),
         lambda singular, plural, n: _translations().ungettext(singular, plural, n),
         newstyle=True,
+        pgettext=lambda context, message: _translations().pgettext(context, message),
     )
     errors.init_app(app)
     static_root = Path(app.static_folder)
@@ -71,6 +78,33 @@ def init_app(app: Flask) -> None:
             response.cache_control.max_age = 31536000
             response.cache_control.immutable = True
         return response
+
+
+def machine_time(value: date | datetime | None) -> str:
+    """A `<time datetime>` value. Whole seconds: HTML takes at most three decimals, and a
+    row written through the site carries microseconds."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = value.replace(microsecond=0)
+    return value.isoformat()
+
+
+def content_lang(text) -> Markup:
+    """` lang="zh-Hans"` on an element holding what people wrote (a village's name, a
+    notice, an article), when it is Chinese and the page around it is English; nothing
+    on a Chinese page, which says zh-Hans once on <html>."""
+    if text and i18n.is_english() and i18n.has_chinese(str(text)):
+        return Markup(' lang="zh-Hans"')
+    return Markup("")
+
+
+def chinese_span(text) -> Markup:
+    """`text` escaped, in a `<span lang="zh-Hans">` on an English page if it is Chinese.
+    For text in an element's content only, never in an attribute."""
+    value = escape(text if text is not None else "")
+    attribute = content_lang(text)
+    return Markup(f"<span{attribute}>{value}</span>") if attribute else value
 
 
 def _translations():

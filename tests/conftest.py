@@ -201,7 +201,11 @@ def htmx_headers(target: str | None = None, **extra) -> dict:
 
 
 def login_as(client: FlaskClient, user) -> None:
-    """Start a session for `user` without going through the login form."""
+    """Start a session for `user` without going through the login form: a login record,
+    as the form makes, and the session cookie naming it."""
+    from portal.auth.sessions import start_login
+
+    start_login(user)
     with client.session_transaction() as session:
         session["_user_id"] = user.get_id()
         session["_fresh"] = True

@@ -16,15 +16,23 @@ ROOT = Path(__file__).resolve().parent.parent
 CATALOGUE = ROOT / "portal" / "translations" / "en" / "LC_MESSAGES" / "messages.po"
 
 
-def extracted_messages() -> set[str]:
+def extracted_messages() -> set[tuple[str, str | None]]:
+    """Every message in the code, with its context (pgettext) or None."""
     with open(ROOT / "babel.cfg", encoding="utf-8") as cfg:
         method_map, options_map = parse_mapping_cfg(cfg)
-    keywords = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None}
+    keywords = {
+        "_": None,
+        "gettext": None,
+        "ngettext": (1, 2),
+        "pgettext": ((1, "c"), 2),
+        "_l": None,
+        "lazy_gettext": None,
+    }
     found = set()
-    for _filename, _lineno, message, _comments, _context in extract_from_dir(
+    for _filename, _lineno, message, _comments, context in extract_from_dir(
         str(ROOT), method_map, options_map, keywords=keywords
     ):
-        found.add(message if isinstance(message, str) else message[0])
+        found.add((message if isinstance(message, str) else message[0], context))
     return found
 
 
@@ -32,10 +40,10 @@ def test_every_message_has_an_english_translation():
     with open(CATALOGUE, "rb") as po:
         catalogue = read_po(po)
     missing = []
-    for message in sorted(extracted_messages()):
-        entry = catalogue.get(message)
+    for message, context in sorted(extracted_messages(), key=lambda m: (m[0], m[1] or "")):
+        entry = catalogue.get(message, context=context)
         if entry is None or not entry.string or entry.fuzzy:
-            missing.append(message)
+            missing.append(message if context is None else f"{context}|{message}")
             continue
         python_format(catalogue, entry)
     assert missing == [], f"{len(missing)} messages lack English: {missing[:20]}"

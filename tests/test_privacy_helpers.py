@@ -160,13 +160,13 @@ def test_the_notice_page_names_the_asker_to_the_household_and_the_committee(
     questions.ask(people["spouse_account"], notice, "村道修缮的钱从哪里来？")
     db.session.commit()
     path = f"/v/hubin/notices/{notice.id}"
-    assert "王**" in client.get(path).text and "王秀英" not in client.get(path).text
+    assert "村民王某问" in client.get(path).text and "王秀英" not in client.get(path).text
     for viewer in (people["me"], committee):
         login_as(client, viewer)
-        assert "王秀英（公开显示为王**）" in client.get(path).text
+        assert "村民王秀英（公开显示为王某）问" in client.get(path).text
     login_as(client, people["neighbour"])
     text = client.get(path).text
-    assert "王**" in text and "王秀英" not in text
+    assert "村民王某问" in text and "王秀英" not in text
 
 
 # --- pages kept out of caches and search engines ----------------------------------------
@@ -210,3 +210,16 @@ def test_ordinary_pages_are_not_marked_noindex(client, village):
     page = client.get("/v/hubin/")
     assert page.status_code == 200 and "X-Robots-Tag" not in page.headers
     assert "no-store" not in page.headers.get("Cache-Control", "")
+
+
+@pytest.mark.parametrize(
+    ("name", "signed"),
+    [("陈建国", "陈某"), ("欧阳娜娜", "欧阳某"), ("李", "李某"), ("Li Lei", "Li"), ("", "某某")],
+)
+def test_surname_form_signs_by_surname_without_stars(app, name, signed):
+    from portal.privacy import surname_form
+
+    with app.test_request_context():
+        assert surname_form(name) == signed
+        assert "*" not in surname_form(name)
+    assert surname_form("陈建国", consented=True) == "陈建国"

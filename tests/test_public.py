@@ -124,3 +124,45 @@ def test_unknown_village_is_404_in_chinese(client):
     assert page.status_code == 404 and "找不到页面" in page.text
     partial = client.get("/v/nowhere/", headers=htmx_headers("x"))
     assert partial.status_code == 404 and "<html" not in partial.text
+
+
+def village_home_links(page: str) -> set[str]:
+    """The site's own links on a page (not #anchors, not the static files)."""
+    import re
+
+    links = set(re.findall(r'<a [^>]*href="([^"#]+)', page))
+    return {link.replace("&amp;", "&") for link in links if link.startswith("/")}
+
+
+def test_every_link_on_the_village_home_leads_somewhere(client, app):
+    """Visitor, villager and committee: the home offers only what works (every link
+    answers 200), and no feature that is not there (好人推荐, 红黑榜, 积分)."""
+    from portal.auth.models import Role
+    from portal.rules.models import TallyVisibility
+    from tests.factories import official
+    from tests.rules import factories as rf
+
+    village = VillageFactory(name="湖滨村", slug="hubin")
+    committee = official(Role.COMMITTEE, village=village)
+    member = villager(village)
+    rf.voting(village, committee, visibility=TallyVisibility.LIVE)
+    for user in (None, member, committee):
+        if user is not None:
+            login_as(client, user)
+        page = client.get("/v/hubin/").text
+        links = village_home_links(page)
+        assert "/v/hubin/rules" in links and "/v/hubin/notices" in links
+        for link in sorted(links):
+            if link.startswith("/lang/"):  # sets the language cookie: checked without it
+                assert client.get(link).status_code == 303
+                client.set_cookie("lang", "zh")
+                continue
+            answer = client.get(link, follow_redirects=True)
+            assert answer.status_code == 200, f"{link} on the home of {user}: {answer.status_code}"
+        for feature, endpoint in (
+            ("好人", "nominations.index"),
+            ("红黑榜", "boards.index"),
+            ("积分", "points.index"),
+        ):
+            if endpoint not in app.view_functions:
+                assert feature not in page, f"the home offers {feature}, which does not exist"

@@ -200,6 +200,7 @@ def test_hsts_and_secure_cookies_in_production(monkeypatch, database_url):
     from portal import create_app
 
     monkeypatch.setenv("SECRET_KEY", "x" * 32)
+    monkeypatch.setenv("SITE_URL", "https://shanzhi.example")
     monkeypatch.setenv("SHANZHI_ENV", "production")
     import importlib
 
@@ -210,10 +211,11 @@ def test_hsts_and_secure_cookies_in_production(monkeypatch, database_url):
         app = create_app({"SQLALCHEMY_DATABASE_URI": database_url})
         assert app.config["SESSION_COOKIE_SECURE"] is True
         assert app.config["REMEMBER_COOKIE_SECURE"] is True
-        response = app.test_client().get("/healthz")
+        response = app.test_client().get("/healthz", base_url="https://shanzhi.example")
         assert response.headers["Strict-Transport-Security"].startswith("max-age=")
     finally:
         monkeypatch.delenv("SECRET_KEY")
+        monkeypatch.delenv("SITE_URL")
         monkeypatch.delenv("SHANZHI_ENV")
         importlib.reload(config)
 

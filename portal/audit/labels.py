@@ -19,6 +19,7 @@ KIND_LABELS = {
     "notice": _l("村务公开"),
     "disclosure": _l("公开目录"),
     "registration": _l("注册核实"),
+    "account": _l("账号"),
     "invite": _l("邀请码"),
     "role": _l("任命"),
     "roster": _l("花名册"),
@@ -60,6 +61,9 @@ ACTION_LABELS = {
     "disclosure.deactivate": _l("停用公开事项"),
     "registration.match": _l("核实注册"),
     "registration.refuse": _l("退回注册"),
+    "account.reset_issue": _l("发重设码"),
+    "account.reset_use": _l("用重设码设新密码"),
+    "account.free_phone": _l("释放手机号"),
     "invite.issue": _l("发邀请码"),
     "invite.issue_bulk": _l("批量发邀请码"),
     "role.appoint": _l("任命"),
@@ -86,6 +90,7 @@ OBJECT_LABELS = {
     "disclosureitem": _l("公开事项"),
     "user": _l("账号"),
     "invitecode": _l("邀请码"),
+    "passwordreset": _l("重设码"),
     "rolegrant": _l("任命"),
     "rosterimport": _l("花名册导入"),
     "village": _l("村"),
@@ -128,6 +133,9 @@ FIELD_LABELS = {
     "abstain": _l("弃权"),
     "passed": _l("通过"),
     "households": _l("户数"),
+    "phone": _l("手机号"),
+    "disabled": _l("停用"),
+    "expires_at": _l("有效期到"),
 }
 
 # The values of the keys that hold a state, a status or a ballot's choice.

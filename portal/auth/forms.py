@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, PasswordField, SelectField, StringField, SubmitField
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    PasswordField,
+    SelectField,
+    StringField,
+    SubmitField,
+)
 from wtforms.validators import EqualTo, InputRequired, Length, ValidationError
 
 from portal import clock
@@ -17,6 +24,9 @@ def strip(value: str | None) -> str | None:
 
 
 PHONE_ATTRS = {"type": "tel", "inputmode": "numeric", "autocomplete": "tel", "maxlength": 20}
+# Where the phone number is the account's name (log in, reset): a text field with the
+# phone keypad, since "username" is not an autofill name a type=tel field may carry.
+USERNAME_ATTRS = {"type": "text", "inputmode": "tel", "autocomplete": "username"}
 
 
 class RegistrationForm(FlaskForm):
@@ -117,7 +127,7 @@ class LoginForm(FlaskForm):
         _l("手机号"),
         filters=[services.normalize_phone],
         validators=[InputRequired(message=_l("请填写手机号。"))],
-        render_kw={**PHONE_ATTRS, "autocomplete": "username"},
+        render_kw={**PHONE_ATTRS, **USERNAME_ATTRS},
     )
     password = PasswordField(
         _l("密码"),
@@ -162,3 +172,67 @@ class ChangePasswordForm(FlaskForm):
         problem = services.password_problem(field.data or "", self._phone)
         if problem:
             raise ValidationError(problem)
+
+
+class ResetForm(FlaskForm):
+    """A new password with the reset code the village committee printed."""
+
+    phone = StringField(
+        _l("手机号"),
+        filters=[services.normalize_phone],
+        render_kw={**PHONE_ATTRS, **USERNAME_ATTRS},
+    )
+    code = StringField(
+        _l("重设码"),
+        filters=[strip],
+        validators=[
+            InputRequired(message=_l("请填写村委会给您的重设码。")),
+            Length(max=32, message=_l("重设码太长了，请核对纸条。")),
+        ],
+        render_kw={"autocomplete": "off", "autocapitalize": "characters", "maxlength": 40},
+    )
+    new_password = PasswordField(
+        _l("新密码"),
+        validators=[InputRequired(message=_l("请设一个新密码。"))],
+        render_kw={"autocomplete": "new-password"},
+    )
+    confirm = PasswordField(
+        _l("再输一遍新密码"),
+        validators=[
+            InputRequired(message=_l("请再输一遍新密码。")),
+            EqualTo("new_password", message=_l("两次输入的密码不一样。")),
+        ],
+        render_kw={"autocomplete": "new-password"},
+    )
+    submit = SubmitField(_l("设新密码"))
+
+    def validate_phone(self, field) -> None:
+        problem = services.phone_format_problem(field.data or "")
+        if problem:
+            raise ValidationError(problem)
+
+    def validate_new_password(self, field) -> None:
+        problem = services.password_problem(field.data or "", self.phone.data)
+        if problem:
+            raise ValidationError(problem)
+
+
+class IssueResetForm(FlaskForm):
+    """The committee member's confirmation that they saw the person's 身份证."""
+
+    checked = BooleanField(
+        _l("我已经看过本人的身份证，确认是本人。"),
+        validators=[InputRequired(message=_l("请先核对本人的身份证，再勾选这一项。"))],
+    )
+    submit = SubmitField(_l("发重设码"))
+
+
+class FreePhoneForm(FlaskForm):
+    """The committee member's confirmation that the number's owner asked for it back."""
+
+    user_id = HiddenField()
+    checked = BooleanField(
+        _l("机主本人来过村委会，说这个账号不是他注册的。"),
+        validators=[InputRequired(message=_l("请先确认机主本人的说法，再勾选这一项。"))],
+    )
+    submit = SubmitField(_l("释放这个手机号"))

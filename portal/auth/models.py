@@ -23,6 +23,11 @@ class Role(enum.StrEnum):
     ADMIN = "admin"
 
 
+# The roles with a place of their own to work in: the committee console (committee and
+# supervisors), the town office, the admin pages.
+WORK_ROLES = (Role.ADMIN, Role.TOWN_OFFICIAL, Role.COMMITTEE, Role.SUPERVISOR)
+
+
 class RegistrationStatus(enum.StrEnum):
     PENDING = "pending"  # waiting in the committee's verification queue
     VERIFIED = "verified"  # matched to a roster resident
@@ -60,6 +65,10 @@ class User(db.Model):
 
     # Flask-Login protocol.
     is_anonymous = False
+    # Set for the logged-in person by portal.auth.sessions: the token of the login their
+    # cookie names, and whether they hold a role with a place of its own (WORK_ROLES).
+    login_token = None
+    has_work = False
 
     @property
     def is_authenticated(self) -> bool:
@@ -70,7 +79,9 @@ class User(db.Model):
         return not self.disabled
 
     def get_id(self) -> str:
-        return f"{self.id}:{self.session_version}"
+        """What the session and remember-me cookies carry: the account, its session
+        version, and the token of this one login (portal.auth.sessions)."""
+        return f"{self.id}:{self.session_version}:{self.login_token or ''}"
 
     @property
     def is_verified(self) -> bool:

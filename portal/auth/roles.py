@@ -17,6 +17,10 @@ from portal.auth.models import Role, RoleGrant, User
 from portal.extensions import db
 from portal.villages.models import Grid, Town, Village
 
+# The village's own offices: held only by accounts verified as residents (a registration
+# anyone could make with any name never sits on a committee).
+VILLAGE_ROLES = (Role.COMMITTEE, Role.SUPERVISOR, Role.GRID_WORKER)
+
 # The supervision committee 村务监督委员会 checks the committee's work: nobody sits on both.
 EXCLUSIVE = {Role.COMMITTEE: Role.SUPERVISOR, Role.SUPERVISOR: Role.COMMITTEE}
 
@@ -69,9 +73,17 @@ def grant_role(
     grid: Grid | None = None,
     town: Town | None = None,
 ) -> RoleGrant:
-    """Add a grant and its log row (the caller commits); refuse a duplicate or a conflict."""
+    """Add a grant and its log row (the caller commits); refuse a duplicate, a conflict, or
+    a village role for an account that is not verified (nor one disabled)."""
     if village is not None:
         check_separation_of_duties(user, village, role)
+        if role in VILLAGE_ROLES and (not user.is_verified or user.disabled):
+            raise RoleError(
+                _(
+                    "%(name)s的账号还没有通过核实，不能任命。请先由村委会核实这个注册。",
+                    name=user.name,
+                )
+            )
     duplicate = sa.select(RoleGrant.id).where(
         RoleGrant.user_id == user.id,
         RoleGrant.role == role,

@@ -17,9 +17,12 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from portal import clock
-from portal.actions import Refusal, unit_of_work
+from portal.actions import NotFound, Refusal, unit_of_work
+from portal.audit.services import record_action
+from portal.auth.access import require_committee
 from portal.auth.models import InviteCode, RegistrationStatus, Role, RoleGrant, User
 from portal.auth.passwords import hash_password, needs_rehash, verify_password
+from portal.auth.sessions import revoke_all_logins
 from portal.extensions import db
 from portal.villages.models import Grid, Household, Resident, Town, Village
 
@@ -109,14 +112,98 @@ def phone_taken(phone: str) -> bool:
     return db.session.scalar(sa.select(User.id).where(User.phone == phone)) is not None
 
 
+def phone_taken_message() -> str:
+    """A number already registered: most often the person's own account, sometimes one
+    someone else made with it (the committee can free it: `free_phone`)."""
+    return _l("这个手机号已经注册过了，请直接登录。如果不是您本人注册的，请联系村委会。")
+
+
 def phone_problem(phone: str) -> str | None:
     """What is wrong with `phone` for a new account, or None."""
     problem = phone_format_problem(phone)
     if problem:
         return problem
     if phone_taken(phone):
-        return _l("这个手机号已经注册过了，请直接登录。")
+        return phone_taken_message()
     return None
+
+
+def masked_phone(phone: str) -> str:
+    """A phone number for the action log: 139****5678."""
+    return f"{phone[:3]}****{phone[-4:]}" if len(phone) == 11 else "****"
+
+
+def freed_phone(user_id: int) -> str:
+    """What a freed account keeps in place of its number: no phone number can look like
+    it (they start with 1), and it is unique as the account's id is."""
+    return f"x{user_id:010d}"
+
+
+def unverified_holder(village: Village, phone: str) -> User | None:
+    """The registration to `village`, not verified, that holds `phone` (or None)."""
+    if not PHONE_PATTERN.match(phone or ""):
+        return None
+    return db.session.scalar(
+        sa.select(User).where(
+            User.phone == phone,
+            User.village_id == village.id,
+            User.resident_id.is_(None),
+            User.status != RegistrationStatus.VERIFIED,
+            User.disabled.is_(False),
+        )
+    )
+
+
+def free_phone(actor: User, village: Village, user_id: int) -> User:
+    """Free a phone number held by a registration to `village` that was never verified
+    (pending or refused): the number's owner says someone else registered with it.
+
+    The account is kept, for the record: disabled, its registration refused, its logins
+    ended, its number replaced (`freed_phone`), so the owner can register with it. The
+    log keeps the number masked. A verified account is never freed here.
+    """
+    with unit_of_work():
+        require_committee(actor, village.id)
+        user = db.session.scalar(
+            sa.select(User)
+            .where(User.id == user_id, User.village_id == village.id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+        if user is None:
+            raise NotFound()
+        if user.resident_id is not None or user.status == RegistrationStatus.VERIFIED:
+            raise Refusal(
+                _l("这个账号已经核实，不能在这里释放手机号。如有问题，请联系站点管理员。")
+            )
+        if user.disabled:
+            raise Refusal(_l("这个账号已经停用了。"))
+        before = {"phone": masked_phone(user.phone), "status": user.status.value}
+        user.phone = freed_phone(user.id)
+        user.disabled = True
+        user.status = RegistrationStatus.REFUSED
+        user.refusal_reason = str(_l("手机号的机主说不是本人注册的，村委会已释放这个手机号。"))
+        user.session_version = User.session_version + 1
+        revoke_all_logins(user.id)
+        record_action(
+            actor,
+            Role.COMMITTEE,
+            "account.free_phone",
+            user,
+            village=village,
+            before=before,
+            after={"status": RegistrationStatus.REFUSED.value, "disabled": True},
+        )
+    db.session.refresh(user)
+    return user
+
+
+def mark_outcome_seen(user: User) -> None:
+    """The person has read the word of their registration's outcome."""
+    with unit_of_work():
+        db.session.execute(
+            sa.update(User).where(User.id == user.id).values(outcome_seen_at=clock.now())
+        )
 
 
 # ---- passwords -----------------------------------------------------------------------
@@ -264,7 +351,7 @@ def register_with_invite(
         if problem:
             raise IdentityError("invite_code", problem)
         if phone_taken(phone):
-            raise IdentityError("phone", _l("这个手机号已经注册过了，请直接登录。"))
+            raise IdentityError("phone", phone_taken_message())
         resident = _resident_for(invite, name)
         user = User(
             phone=phone,
@@ -273,6 +360,8 @@ def register_with_invite(
             resident=resident,
             village_id=invite.village_id,
             status=RegistrationStatus.VERIFIED,
+            # Told at once, on the page after registering: no word of it waits for them.
+            outcome_seen_at=clock.now(),
         )
         db.session.add(user)
         db.session.add(RoleGrant(user=user, role=Role.VILLAGER, village_id=invite.village_id))
@@ -311,7 +400,7 @@ def _resident_for(invite: InviteCode, name: str) -> Resident:
 
 def _conflict(phone: str) -> IdentityError:
     if phone_taken(phone):
-        return IdentityError("phone", _l("这个手机号已经注册过了，请直接登录。"))
+        return IdentityError("phone", phone_taken_message())
     return IdentityError("invite_code", _l("这个邀请码已经用过了。如需帮助，请联系村委会。"))
 
 
@@ -327,7 +416,7 @@ def register_pending(
     """An account waiting in `village`'s verification queue for the committee to match."""
     password_hash = hash_password(password)
     village_id = village.id
-    taken = IdentityError("phone", _l("这个手机号已经注册过了，请直接登录。"))
+    taken = IdentityError("phone", phone_taken_message())
     with unit_of_work(conflict=lambda: taken):
         if phone_taken(phone):
             raise taken
@@ -384,24 +473,11 @@ def authenticate(phone: str, password: str) -> LoginResult:
     return LoginResult(user, None)
 
 
-def home_village(user: User) -> Village | None:
-    """The village a person belongs to or serves, for "go to my village" after login."""
-    if user.resident is not None:
-        return user.resident.village
-    if user.village is not None:
-        return user.village
-    return db.session.scalar(
-        sa.select(Village)
-        .join(RoleGrant, RoleGrant.village_id == Village.id)
-        .where(RoleGrant.user_id == user.id, RoleGrant.revoked_at.is_(None))
-        .order_by(RoleGrant.id)
-        .limit(1)
-    )
-
-
 def end_all_sessions(user: User) -> None:
-    """Log out everywhere: every session cookie carrying the old version stops working."""
+    """Log out everywhere: every login of the person is revoked, and every cookie carrying
+    the old session version stops working."""
     with unit_of_work():
+        revoke_all_logins(user.id)
         db.session.execute(
             sa.update(User)
             .where(User.id == user.id)
@@ -423,6 +499,7 @@ def change_password(user: User, current: str, new: str) -> None:
     with unit_of_work():
         user.password_hash = new_hash
         user.session_version = User.session_version + 1
+        revoke_all_logins(user.id)
     db.session.refresh(user)
 
 
@@ -436,9 +513,38 @@ ROLE_LABELS = {
 }
 
 
-def active_roles(user: User) -> list[tuple[str, str]]:
-    """(role label, where) for each role the person holds now: one statement."""
-    rows = []
+@dataclass(frozen=True)
+class Place:
+    """A place the person may go to do what their roles let them: `endpoint` and `values`
+    make its URL; `kind` is "admin", "town", "console" or "village"."""
+
+    kind: str
+    label: str
+    endpoint: str
+    values: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def url_values(self) -> dict[str, str]:
+        return dict(self.values)
+
+
+@dataclass
+class Standing:
+    """Who the person is here: each role held now as (label, where), and the places those
+    roles (and their own village) open to them, work first."""
+
+    roles: list[tuple[str, str]]
+    places: list[Place]
+
+
+def standing_of(user: User, home: sa.Row | None = None) -> Standing:
+    """The person's roles and places from one statement: the admin pages, each town office,
+    each village console, then the villages, their own (`home`, from `place_of`) first."""
+    roles = []
+    admin: list[Place] = []
+    towns: dict[str, Place] = {}
+    consoles: dict[str, Place] = {}
+    villages: dict[str, Place] = {}
     for grant in db.session.execute(_active_roles_statement(), {"user_id": user.id}):
         if grant.grid is not None:
             where = f"{grant.village or ''} {grant.grid}".strip()
@@ -448,20 +554,69 @@ def active_roles(user: User) -> list[tuple[str, str]]:
             where = grant.town
         else:
             where = str(_l("全站"))
-        rows.append((str(ROLE_LABELS.get(grant.role, grant.role.value)), where))
-    return rows
+        roles.append((str(ROLE_LABELS.get(grant.role, grant.role.value)), where))
+        if grant.role == Role.ADMIN and not admin:
+            admin.append(Place("admin", str(_l("系统管理")), "admin.index"))
+        elif grant.role == Role.TOWN_OFFICIAL and grant.town_slug:
+            towns.setdefault(
+                grant.town_slug,
+                Place(
+                    "town",
+                    str(_l("%(town)s办公", town=grant.town)),
+                    "town.index",
+                    (("town", grant.town_slug),),
+                ),
+            )
+        elif grant.role in (Role.COMMITTEE, Role.SUPERVISOR) and grant.village_slug:
+            consoles.setdefault(
+                grant.village_slug,
+                Place(
+                    "console",
+                    str(_l("%(village)s村务管理", village=grant.village)),
+                    "manage.index",
+                    (("village", grant.village_slug),),
+                ),
+            )
+        elif grant.village_slug:
+            villages.setdefault(
+                grant.village_slug, _village_place(grant.village_slug, grant.village)
+            )
+    if home is not None:
+        villages = {home.slug: _village_place(home.slug, home.name)} | {
+            slug: place for slug, place in villages.items() if slug != home.slug
+        }
+    places = [*admin, *towns.values(), *consoles.values(), *villages.values()]
+    return Standing(roles, places)
+
+
+def _village_place(slug: str, name: str) -> Place:
+    return Place(
+        "village",
+        str(_l("%(village)s首页", village=name)),
+        "public.village_home",
+        (("village", slug),),
+    )
+
+
+def landing_place(user: User) -> Place | None:
+    """Where a person's work is, for after login: the admin pages, else their town office,
+    else their village's console, else their village (None: no village at all)."""
+    places = standing_of(user, place_of(user)).places
+    return places[0] if places else None
 
 
 @cache
 def _active_roles_statement() -> sa.Select:
-    """Each current grant's role and the names of its village, grid and town: the account
-    page shows nothing else, so rows of names, not objects. Built once."""
+    """Each current grant's role and the names (and slugs) of its village, grid and town:
+    the account page shows nothing else, so rows of names, not objects. Built once."""
     return (
         sa.select(
             RoleGrant.role,
             Village.name.label("village"),
+            Village.slug.label("village_slug"),
             Grid.name.label("grid"),
             Town.name.label("town"),
+            Town.slug.label("town_slug"),
         )
         .outerjoin(Village, Village.id == RoleGrant.village_id)
         .outerjoin(Grid, Grid.id == RoleGrant.grid_id)

@@ -1,4 +1,4 @@
-"""Login, logout, registration and the account page.
+"""Login, logout, registration, a new password with a reset code, and the account page.
 
 Registration validates the phone number and the invite code inline with htmx: the
 check endpoints render the registration page's own template, and htmx swaps only
@@ -13,13 +13,15 @@ from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_user, logout_user
 
-from portal.auth import services
+from portal.auth import resets, services
 from portal.auth.access import login_required, public
-from portal.auth.forms import ChangePasswordForm, LoginForm, RegistrationForm
+from portal.auth.forms import ChangePasswordForm, LoginForm, RegistrationForm, ResetForm
 from portal.auth.redirects import safe_next
+from portal.auth.sessions import end_login, start_login
 from portal.errors import render_error
 from portal.extensions import limiter
-from portal.htmx import redirect_after_post, render
+from portal.htmx import htmx_target, redirect_after_post, render
+from portal.privacy import no_store
 
 bp = Blueprint("auth", __name__)
 
@@ -41,9 +43,21 @@ def phone_key() -> str:
 
 
 def after_login_url(user) -> str:
-    village = services.home_village(user)
-    default = url_for("public.village_home", village=village.slug) if village else "/"
-    return safe_next(request.args.get("next"), default=default)
+    """A safe `?next=` if there is one; else where the person's work is (the admin pages,
+    the town office, the village console), else their village, else the village finder."""
+    next_url = safe_next(request.args.get("next"), default="")
+    if next_url:
+        return next_url
+    place = services.landing_place(user)
+    return url_for(place.endpoint, **place.url_values) if place else url_for("public.index")
+
+
+def log_in(user, remember: bool = False) -> None:
+    """A new login for `user` in this browser: a new session (nothing of the anonymous one
+    is carried over: session fixation) naming a new login record."""
+    session.clear()
+    start_login(user)
+    login_user(user, remember=remember)
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -60,10 +74,8 @@ def login():
     if form.validate_on_submit():
         result = services.authenticate(form.phone.data, form.password.data)
         if result.ok:
-            # A new session: nothing of the anonymous one is carried over (session fixation).
             target = after_login_url(result.user)
-            session.clear()
-            login_user(result.user, remember=form.remember.data)
+            log_in(result.user, remember=form.remember.data)
             flash(_("已登录。"), "success")
             return redirect_after_post(target)
         g.login_failed = True
@@ -80,6 +92,12 @@ def login():
 
 @bp.errorhandler(429)
 def too_many_attempts(error):
+    if request.endpoint == "auth.reset":
+        return render_reset(
+            ResetForm(formdata=None),
+            status=429,
+            problem=_("重设码输错的次数太多了。为了保护账号，请等一分钟再试。"),
+        )
     if request.endpoint != "auth.login":
         return render_error(429)
     return render(
@@ -94,7 +112,10 @@ def too_many_attempts(error):
 @bp.post("/logout")
 @public
 def logout():
-    """Log out this session. POST only: a link or an image cannot log anyone out."""
+    """Log out this session. POST only: a link or an image cannot log anyone out. The
+    login is revoked, so a copy of its cookies left anywhere stops working too."""
+    if current_user.is_authenticated:
+        end_login(current_user._get_current_object())
     session.clear()
     logout_user()  # after clearing: it leaves the note that deletes a remember-me cookie
     flash(_("您已退出登录。"), "success")
@@ -169,8 +190,7 @@ def register():
     except services.IdentityError as error:
         getattr(form, error.field).errors = [*getattr(form, error.field).errors, error.message]
         return render_register(form, status=422)
-    session.clear()
-    login_user(user)
+    log_in(user)
     flash(message, "success")
     return redirect_after_post(url_for("auth.account"))
 
@@ -223,12 +243,15 @@ def check_invite():
 
 def render_account(password_form: ChangePasswordForm, status: int = 200):
     user = current_user._get_current_object()
+    place = services.place_of(user)
+    standing = services.standing_of(user, place)
     return render(
         "auth/account.html",
         status=status,
         user=user,
-        place=services.place_of(user),
-        roles=services.active_roles(user),
+        place=place,
+        roles=standing.roles,
+        places=standing.places,
         password_form=password_form,
     )
 
@@ -252,9 +275,9 @@ def change_password():
         field = getattr(form, error.field)
         field.errors = [*field.errors, error.message]
         return render_account(form, status=422)
-    # The session version moved on: carry this session (and a remember cookie) over to it.
+    # Every login ended: this browser gets a new one (and a new remember cookie, if it had one).
     remember = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies
-    login_user(user, remember=remember)
+    log_in(user, remember=remember)
     flash(_("密码已修改。其他手机和电脑上的登录已经退出。"), "success")
     return redirect_after_post(url_for("auth.account"))
 
@@ -267,3 +290,55 @@ def logout_everywhere():
     logout_user()
     flash(_("所有手机和电脑上的登录都已退出，请重新登录。"), "success")
     return redirect_after_post(url_for("auth.login"))
+
+
+@bp.post("/account/outcome-seen")
+@login_required
+def outcome_seen():
+    """The person read the word of their registration's outcome ("知道了"): it shows no
+    more, until the committee decides again. With htmx it is removed in place."""
+    services.mark_outcome_seen(current_user._get_current_object())
+    if htmx_target() == "outcome-note":
+        return ""
+    return redirect_after_post(safe_next(request.form.get("next"), default=url_for("auth.account")))
+
+
+# ---- a new password with a reset code --------------------------------------------------
+
+
+def reset_rate_limit() -> str:
+    return current_app.config.get("RESET_RATE_LIMIT") or current_app.config["LOGIN_RATE_LIMIT"]
+
+
+def reset_failed(_response) -> bool:
+    return bool(g.get("reset_failed"))
+
+
+def render_reset(form: ResetForm, status: int = 200, problem: str | None = None):
+    return no_store(render("auth/reset.html", status=status, form=form, problem=problem))
+
+
+@bp.route("/reset", methods=["GET", "POST"])
+@limiter.limit(
+    reset_rate_limit, methods=["POST"], key_func=get_remote_address, deduct_when=reset_failed
+)
+@limiter.limit(reset_rate_limit, methods=["POST"], key_func=phone_key, deduct_when=reset_failed)
+@public
+def reset():
+    """A new password with the reset code 重设码 the village committee printed: phone, code
+    and the new password twice. Every older login of the account ends."""
+    form = ResetForm()
+    if not form.validate_on_submit():
+        return render_reset(form, status=422 if request.method == "POST" else 200)
+    try:
+        user = resets.use_reset(form.phone.data, form.code.data, form.new_password.data)
+    except resets.ResetRefused as refusal:
+        g.reset_failed = True
+        return render_reset(form, status=refusal.status, problem=refusal.message)
+    except services.IdentityError as error:
+        field = getattr(form, error.field)
+        field.errors = [*field.errors, error.message]
+        return render_reset(form, status=422)
+    log_in(user)
+    flash(_("新密码设好了，已为您登录。其他手机和电脑上的登录都已退出。"), "success")
+    return redirect_after_post(after_login_url(user))

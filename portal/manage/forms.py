@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import IntegerField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     AnyOf,
@@ -20,6 +20,7 @@ from wtforms.validators import (
 from wtforms.widgets import HiddenInput
 
 from portal.auth.models import Role
+from portal.inputs import IntegerField
 from portal.villages.models import DepartureReason
 from portal.villages.roster import NotADate, parse_date
 
@@ -80,6 +81,7 @@ class AppointForm(FlaskForm):
     role = SelectField(
         _l("任命为"),
         choices=[
+            SelectChoice("", _l("请选择")),
             SelectChoice(Role.GRID_WORKER.value, _l("网格员")),
             SelectChoice(Role.SUPERVISOR.value, _l("村务监督委员会成员")),
         ],

@@ -1,4 +1,9 @@
-"""Invite codes 邀请码: issue for a household or a person, list, and print slips."""
+"""Invite codes 邀请码: issue for a household or a person, list, and print slips.
+
+An unused code makes a verified account for a named household, so its text is for the
+committee that hands it over: supervisors see that codes exist, their state and when
+they were used, never the codes themselves, and cannot print slips.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +15,7 @@ from portal.auth.access import village_role
 from portal.extensions import db
 from portal.htmx import redirect_after_post, render
 from portal.manage import services
-from portal.manage.blueprint import EDITORS, READERS, bp, page_arg
+from portal.manage.blueprint import EDITORS, READERS, bp, can_edit, page_arg
 from portal.manage.forms import ConfirmForm, IssueInviteForm
 from portal.paging import clamp_page
 
@@ -32,8 +37,9 @@ def _invites_page(village, form: IssueInviteForm | None = None, status: int = 20
         per_page=PER_PAGE,
         error_out=False,
     )
-    issued = _int_list(request.args.get("issued", ""))
-    batch = _int_list(request.args.get("batch", ""))
+    editing = can_edit()
+    issued = _int_list(request.args.get("issued", "")) if editing else []
+    batch = _int_list(request.args.get("batch", "")) if editing else []
     return render(
         "manage/invites.html",
         status=status,
@@ -41,7 +47,7 @@ def _invites_page(village, form: IssueInviteForm | None = None, status: int = 20
         form=form,
         bulk_form=ConfirmForm(formdata=None),
         pagination=pagination,
-        statuses=services.statuses_of(list(pagination.items)),
+        usage=services.usage_of(list(pagination.items)),
         status_filter=status_filter,
         issued=services.invites_for_print(village, ids=issued) if issued else [],
         batch=batch if len(batch) == 3 else None,
@@ -104,7 +110,7 @@ def issue_bulk_invites(village):
 
 
 @bp.get("/invites/print")
-@village_role(*READERS)
+@village_role(*EDITORS)
 def print_invites(village):
     """Slips to cut out and hand over at the door: ?ids=1,2,3 or a batch ?first=&last=."""
     ids = _int_list(",".join(request.args.getlist("ids")))

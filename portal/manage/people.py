@@ -75,6 +75,12 @@ def _row_text() -> dict[str, str]:
         "submit": _("登记"),
         "account_stays": _("此人有账号：账号会保留，但从这一天起开始的表决不再列入名单。"),
         "for_name": _("：%(name)s", name="%(name)s"),
+        "col_birth_year": _("出生年份"),
+        "col_age": _("年龄"),
+        "col_gender": _("性别"),
+        "col_door": _("门牌号"),
+        "col_account": _("账号"),
+        "col_roster": _("在册情况"),
     }
 
 

@@ -56,14 +56,14 @@ def roles(village):
 @village_role(*EDITORS)
 def appoint(village):
     form = AppointForm()
-    form.grid_id.choices = [SelectChoice(str(g.id), g.name) for g in _grids(village)]
+    grids = _grids(village)
+    form.grid_id.choices = [SelectChoice(str(g.id), g.name) for g in grids]
     if not form.validate_on_submit():
         return _roles_page(village, form, 422)
     role = Role(form.role.data)
     grid = None
     if role == Role.GRID_WORKER:
-        grid_id = form.grid_id.data
-        grid = db.session.get(Grid, int(grid_id)) if grid_id and grid_id.isdigit() else None
+        grid = next((g for g in grids if str(g.id) == form.grid_id.data), None)
     try:
         user = services.verified_villager(village, phone=form.phone.data)
         services.appoint(current_user, village, user, role, grid)

@@ -2,13 +2,16 @@
 
 The job page refreshes itself: with htmx it polls its status region every second
 and is told to stop (HTTP 286) once the job is over; without JavaScript a
-<noscript> meta refresh reloads the page until then.
+<noscript> meta refresh reloads the page until then, and a plain link reloads it too.
+A job interrupted by a server that stopped is still not over: `flask tick` runs it
+again, so its page keeps watching, and says so.
 """
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import abort, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.auth.access import village_role
@@ -69,7 +72,7 @@ def roster_job(village, job_id: int):
     if job is None:
         abort(404)
     interrupted = roster.is_interrupted(job)
-    over = job.finished or interrupted
+    over = job.finished
     errors = [
         {"line": e.get("line", 0), "reason": roster.describe(e.get("code", ""), e.get("params"))}
         for e in (job.errors or [])[:SHOWN_ERRORS]
@@ -82,7 +85,10 @@ def roster_job(village, job_id: int):
         over=over,
         interrupted=interrupted,
         errors=errors,
-        interrupted_reason=roster.describe("interrupted"),
+        interrupted_reason=_(
+            "导入停了下来，还没有导入任何数据。系统会重新开始这份导入；"
+            "如果一直没有动静，可以重新上传文件。"
+        ),
     )
     if over and htmx_target() == "import-status":
         response.status_code = 286  # htmx: stop polling

@@ -9,6 +9,7 @@ from __future__ import annotations
 import secrets
 import unicodedata
 from dataclasses import dataclass
+from datetime import datetime
 from functools import cache
 
 import sqlalchemy as sa
@@ -26,7 +27,9 @@ from portal.auth.roles import (  # noqa: F401  (re-exported for the console's ca
     grant_role,
     revoke_role,
 )
+from portal.coltypes import UTCDateTime
 from portal.extensions import db
+from portal.villages.doors import sort_by_door
 from portal.villages.models import Grid, Household, Resident, Village
 
 ACTOR_ROLE = Role.COMMITTEE
@@ -62,6 +65,18 @@ class Candidate:
         return 2 * self.same_name + 2 * self.same_door + self.same_year
 
 
+def compare(user: User, resident: Resident) -> Candidate | None:
+    """How a roster resident matches what the applicant said: a candidate when the name
+    or the door number is the same, else None (the committee may not match them)."""
+    same_door = bool(user.claimed_door_number) and (
+        resident.household.door_number == user.claimed_door_number
+    )
+    same_name = resident.name == user.name
+    if not (same_door or same_name):
+        return None
+    return Candidate(resident, same_door, same_name, resident.birth_year == user.claimed_birth_year)
+
+
 def candidates_for(village: Village, registrations: list[User]) -> dict[int, list[Candidate]]:
     """For each registration, residents without an account in the same household or with
     the same name, best matches first. One query for the whole page."""
@@ -87,21 +102,9 @@ def candidates_for(village: Village, registrations: list[User]) -> dict[int, lis
     ).all()
     found: dict[int, list[Candidate]] = {}
     for user in registrations:
-        matches = []
-        for resident in rows:
-            same_door = bool(user.claimed_door_number) and (
-                resident.household.door_number == user.claimed_door_number
-            )
-            same_name = resident.name == user.name
-            if same_door or same_name:
-                matches.append(
-                    Candidate(
-                        resident,
-                        same_door,
-                        same_name,
-                        resident.birth_year == user.claimed_birth_year,
-                    )
-                )
+        matches = [
+            candidate for resident in rows if (candidate := compare(user, resident)) is not None
+        ]
         matches.sort(key=lambda c: -c.score)
         found[user.id] = matches[:10]
     return found
@@ -140,9 +143,20 @@ def match_registration(actor: User, village: Village, user_id: int, resident_id:
                     name=resident.name,
                 )
             )
+        if compare(user, resident) is None:
+            raise ConsoleError(
+                _(
+                    "花名册上的%(resident)s和申请人%(name)s的姓名、门牌号都对不上，"
+                    "不能核实为同一个人。请从列出的人里选。",
+                    resident=resident.name,
+                    name=user.name,
+                ),
+                status=422,
+            )
         user.resident_id = resident.id
         user.status = RegistrationStatus.VERIFIED
         user.refusal_reason = None
+        user.outcome_seen_at = None  # the person is told of it (portal/auth, the header)
         if not active_grants(user, [Role.VILLAGER], village_id=village.id):
             db.session.add(
                 RoleGrant(
@@ -170,6 +184,7 @@ def refuse_registration(actor: User, village: Village, user_id: int, reason: str
         user = _lock_registration(village, user_id)
         user.status = RegistrationStatus.REFUSED
         user.refusal_reason = reason[:200]
+        user.outcome_seen_at = None  # the person is told of it (portal/auth, the header)
         record_action(
             actor,
             ACTOR_ROLE,
@@ -192,7 +207,9 @@ MAX_BULK = 5000
 
 class InviteStatus:
     UNUSED = "unused"  # nobody has registered with it
-    USED = "used"  # registered with; a household code still serves members without accounts
+    # Registered with: a person's code by its person; a household's code by a member,
+    # while members without an account can still use it.
+    USED = "used"
     SPENT = "spent"  # nothing left to do with it
     EXPIRED = "expired"
 
@@ -230,8 +247,23 @@ def _member_without_account(household_id) -> sa.Exists:
     )
 
 
+def _member_with_account(household_id) -> sa.Exists:
+    member = sa.orm.aliased(Resident)
+    return (
+        sa.select(member.id)
+        .join(User, User.resident_id == member.id)
+        .where(member.household_id == household_id)
+        .exists()
+    )
+
+
 def invite_status_expr(now=None) -> sa.Case:
     """An invite code's status, computed by the database (one definition for lists and counts).
+
+    A person's code is spent once its person has an account; registered with the code,
+    it shows as used. A household's code serves each member in turn: it is used as soon
+    as one member has an account while others still lack one (they can still register
+    with it), and spent once every member has one.
 
     `now` is the time codes expire against: the clock's time, unless a statement built
     once passes a bound parameter.
@@ -239,18 +271,21 @@ def invite_status_expr(now=None) -> sa.Case:
     if now is None:
         now = clock.now()
     expired = sa.and_(InviteCode.expires_at.is_not(None), InviteCode.expires_at <= now)
+    for_household = InviteCode.resident_id.is_(None)
     person_registered = sa.and_(
         InviteCode.resident_id.is_not(None),
         InviteCode.used_at.is_(None),
         sa.select(User.id).where(User.resident_id == InviteCode.resident_id).exists(),
     )
     household_all_registered = sa.and_(
-        InviteCode.resident_id.is_(None), ~_member_without_account(InviteCode.household_id)
+        for_household, ~_member_without_account(InviteCode.household_id)
     )
+    household_in_use = sa.and_(for_household, _member_with_account(InviteCode.household_id))
     return sa.case(
         (sa.or_(person_registered, household_all_registered), InviteStatus.SPENT),
         (InviteCode.used_at.is_not(None), InviteStatus.USED),
         (expired, InviteStatus.EXPIRED),
+        (household_in_use, InviteStatus.USED),
         else_=InviteStatus.UNUSED,
     )
 
@@ -268,15 +303,52 @@ def invite_list(village: Village, status: str | None = None) -> sa.Select:
     )
 
 
-def statuses_of(codes: list[InviteCode]) -> dict[int, str]:
+@dataclass(frozen=True)
+class InviteUsage:
+    """What the list shows of a code besides the code itself: its status, and when it
+    was first registered with (None while nobody has)."""
+
+    status: str
+    used_on: datetime | None
+
+
+def _first_registration(code: type[InviteCode]) -> sa.ScalarSelect:
+    """When the code was first registered with: its own stamp (a person's code, or a
+    household's last use), else the first account a member of its household opened
+    after the code was issued."""
+    member = sa.orm.aliased(Resident)
+    first_account = (
+        sa.select(sa.func.min(User.created_at))
+        .join(member, member.id == User.resident_id)
+        .where(
+            member.household_id == code.household_id,
+            code.resident_id.is_(None),
+            User.created_at >= code.created_at,
+        )
+        .scalar_subquery()
+    )
+    return sa.func.coalesce(code.used_at, first_account)
+
+
+def usage_of(codes: list[InviteCode]) -> dict[int, InviteUsage]:
+    """The status and first use of each code, in one statement for a page of codes."""
     if not codes:
         return {}
     rows = db.session.execute(
-        sa.select(InviteCode.id, invite_status_expr()).where(
-            InviteCode.id.in_([c.id for c in codes])
-        )
+        sa.select(
+            InviteCode.id,
+            invite_status_expr(),
+            sa.type_coerce(_first_registration(InviteCode), UTCDateTime),
+        ).where(InviteCode.id.in_([c.id for c in codes]))
     )
-    return {code_id: status for code_id, status in rows}
+    return {
+        code_id: InviteUsage(status, used_on if status != InviteStatus.UNUSED else None)
+        for code_id, status, used_on in rows
+    }
+
+
+def statuses_of(codes: list[InviteCode]) -> dict[int, str]:
+    return {code_id: usage.status for code_id, usage in usage_of(codes).items()}
 
 
 def unused_invite_count(village: Village) -> int:
@@ -492,7 +564,8 @@ def invites_for_print(
     first: int | None = None,
     last: int | None = None,
 ) -> list[InviteCode]:
-    """Codes of this village by id, or an id range (a batch), ordered by door number."""
+    """Codes of this village by id, or an id range (a batch), ordered by door number as
+    people read them (一组 before 二组, 2号 before 10号)."""
     query = (
         sa.select(InviteCode)
         .join(InviteCode.household)
@@ -500,7 +573,7 @@ def invites_for_print(
         .options(
             sa.orm.contains_eager(InviteCode.household), sa.orm.joinedload(InviteCode.resident)
         )
-        .order_by(sa.func.length(Household.door_number), Household.door_number, InviteCode.id)
+        .order_by(InviteCode.id)
     )
     if ids:
         query = query.where(InviteCode.id.in_(ids[:MAX_BULK]))
@@ -508,7 +581,8 @@ def invites_for_print(
         query = query.where(InviteCode.id.between(first, last))
     else:
         return []
-    return list(db.session.scalars(query.limit(MAX_BULK)))
+    codes = list(db.session.scalars(query.limit(MAX_BULK)))
+    return sort_by_door(codes, door=lambda code: code.household.door_number)
 
 
 # --- appointments 任命 --------------------------------------------------------------

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -20,7 +21,7 @@ from portal import uploads as upload_rules
 from portal.audit.services import record_action
 from portal.auth.models import Role, User
 from portal.extensions import db
-from portal.notices.models import AttachmentKind, Notice, NoticeAttachment
+from portal.notices.models import CAPTION_MAX, AttachmentKind, Notice, NoticeAttachment
 from portal.notices.services import NoticeError, _lock, _require_committee
 
 # NAME_MAX, content_disposition, files_kept_if_committed, sniff and `uploads` (the files
@@ -62,11 +63,46 @@ class AttachmentError(UploadRefused, NoticeError):
     """An upload refused; its message belongs on the attachments field.
 
     An `UploadRefused` like every refused upload, and a `NoticeError`, so that code
-    catching the notices' refusals (by either name) shows it beside the field.
+    catching the notices' refusals (by either name) shows it beside the field. `slot` is
+    the form's file slot it is about (0 for the first), and `part` whether the file or
+    its caption is at fault; both None for the notice's attachments as a whole.
     """
 
-    def __init__(self, message: str, status: int = 422):
+    def __init__(
+        self, message: str, status: int = 422, slot: int | None = None, part: str | None = None
+    ):
         UploadRefused.__init__(self, message, status=status, field=ATTACHMENTS.field)
+        self.slot = slot
+        self.part = part
+
+
+@dataclass(frozen=True)
+class Upload:
+    """One file chosen in a form, what the committee wrote it shows, and its place."""
+
+    file: object
+    caption: str | None = None
+    slot: int | None = None
+
+
+def chosen(slots) -> list[Upload]:
+    """The files actually chosen among a form's (file, caption) slots, in order.
+
+    A caption written for a slot without a file is refused rather than dropped: after a
+    refusal the browser forgets the chosen files but the page keeps the captions.
+    """
+    found = []
+    for index, (file, caption) in enumerate(slots):
+        caption = (caption or "").strip() or None
+        if uploads([file]):
+            found.append(Upload(file, caption, index))
+        elif caption:
+            raise AttachmentError(
+                _("写了说明，请再选一次它的文件（页面重新打开后，浏览器不会留着已选的文件）。"),
+                slot=index,
+                part="file",
+            )
+    return found
 
 
 @contextmanager
@@ -119,46 +155,76 @@ def stored_path(attachment: NoticeAttachment) -> Path:
 # --- the committee's actions --------------------------------------------------------
 
 
-def add_attachments(actor: User, notice: Notice, file_list, files: NewFiles) -> list:
-    """Attach uploads to a draft. A published notice is never changed (publish a correction)."""
+def add_attachments(actor: User, notice: Notice, slots, files: NewFiles) -> list:
+    """Attach uploads to a draft. A published notice is never changed (publish a correction).
+
+    `slots` are the form's (file, caption) pairs; a photo needs its caption, which is what
+    the notice page shows under it and reads out in its place (its alt text).
+    """
     _require_committee(actor, notice.village_id)
     _lock(notice)
     if not notice.is_draft:
         raise NoticeError(_("已发布的公告不能修改；如有错误，请发布更正公告。"))
-    return _attach(actor, notice, file_list, files)
+    return _attach(actor, notice, slots, files)
 
 
-def attach_to_correction(actor: User, correction: Notice, file_list, files: NewFiles) -> list:
+def attach_to_correction(actor: User, correction: Notice, slots, files: NewFiles) -> list:
     """The attachments of a correction, in the transaction that publishes it: a correction
     is published as soon as it is written, so it carries its attachments from the start."""
     _require_committee(actor, correction.village_id)
     if correction.corrects_id is None and correction.corrects is None:
         raise NoticeError(_("已发布的公告不能修改；如有错误，请发布更正公告。"))
-    return _attach(actor, correction, file_list, files)
+    return _attach(actor, correction, slots, files)
 
 
-def _attach(actor: User, notice: Notice, file_list, files: NewFiles) -> list:
-    chosen = uploads(file_list)
-    if not chosen:
+def clean_caption(caption: str | None, kind: AttachmentKind, slot: int | None = None) -> str | None:
+    """The caption as kept: required for a photo, optional for a PDF, at most CAPTION_MAX."""
+    text = " ".join((caption or "").split())
+    if len(text) > CAPTION_MAX:
+        raise AttachmentError(
+            _("说明最多 %(max)d 个字。", max=CAPTION_MAX), slot=slot, part="caption"
+        )
+    if not text and kind == AttachmentKind.IMAGE:
+        raise AttachmentError(
+            _(
+                "请为这张照片写一句说明，例如“修好的村口路灯”：它显示在照片下面，也会读给看不见照片的人听。"
+            ),
+            slot=slot,
+            part="caption",
+        )
+    return text or None
+
+
+def _attach(actor: User, notice: Notice, slots, files: NewFiles) -> list:
+    picked = chosen(slots)
+    if not picked:
         return []
     db.session.flush()
     already = db.session.scalar(
         sa.select(sa.func.count(NoticeAttachment.id)).where(NoticeAttachment.notice_id == notice.id)
     )
-    if already + len(chosen) > MAX_PER_NOTICE:
+    if already + len(picked) > MAX_PER_NOTICE:
         raise AttachmentError(
             _("一条公告最多 %(max)d 个附件，这条已有 %(n)d 个。", max=MAX_PER_NOTICE, n=already)
         )
     added = []
-    for upload in chosen:
-        prepared = prepare(read_capped(upload.stream), upload.filename)
+    for upload in picked:
+        try:
+            prepared = prepare(read_capped(upload.file.stream), upload.file.filename)
+        except AttachmentError as refused:
+            raise AttachmentError(
+                refused.message, status=refused.status, slot=upload.slot, part="file"
+            ) from None
+        kind = AttachmentKind(prepared.kind.value)
+        caption = clean_caption(upload.caption, kind, upload.slot)
         attachment = NoticeAttachment(
             notice_id=notice.id,
             village_id=notice.village_id,
-            kind=AttachmentKind(prepared.kind.value),
+            kind=kind,
             content_type=prepared.content_type,
             stored_name=ATTACHMENTS.store(prepared, files),
             original_name=prepared.name,
+            caption=caption,
             size_bytes=len(prepared.data),
             width=prepared.width,
             height=prepared.height,
@@ -179,6 +245,7 @@ def _attach(actor: User, notice: Notice, file_list, files: NewFiles) -> list:
                 "name": attachment.original_name,
                 "kind": attachment.kind.value,
                 "bytes": attachment.size_bytes,
+                "caption": attachment.caption,
             },
         )
     return added
@@ -227,3 +294,29 @@ def get_attachment(notice: Notice, attachment_id: int) -> NoticeAttachment | Non
     if attachment is None or attachment.notice_id != notice.id:
         return None
     return attachment
+
+
+def first_photos(notice_ids) -> dict[int, NoticeAttachment]:
+    """The first photo of each of these notices, for the feed: one statement."""
+    ids = list(notice_ids)
+    if not ids:
+        return {}
+    first = (
+        sa.select(sa.func.min(NoticeAttachment.id))
+        .where(
+            NoticeAttachment.notice_id.in_(ids),
+            NoticeAttachment.kind == AttachmentKind.IMAGE,
+        )
+        .group_by(NoticeAttachment.notice_id)
+    )
+    return {
+        a.notice_id: a
+        for a in db.session.scalars(
+            sa.select(NoticeAttachment).where(NoticeAttachment.id.in_(first))
+        )
+    }
+
+
+def first_photo(attachments: list[NoticeAttachment]) -> NoticeAttachment | None:
+    """The first photo among a notice's attachments (images come first), if any."""
+    return next((a for a in attachments if a.kind == AttachmentKind.IMAGE), None)

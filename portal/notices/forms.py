@@ -4,11 +4,27 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import MultipleFileField, SelectField, StringField, TextAreaField
+from wtforms import (
+    FieldList,
+    FileField,
+    Form,
+    FormField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
-from portal.notices.models import ANSWER_MAX, BODY_MAX, QUESTION_MAX, TITLE_MAX, NoticeCategory
+from portal.notices.models import (
+    ANSWER_MAX,
+    BODY_MAX,
+    CAPTION_MAX,
+    QUESTION_MAX,
+    TITLE_MAX,
+    NoticeCategory,
+)
 
 # The categories a committee member picks; 会议决定 is posted by a closed vote only (and
 # kept by a correction of one).
@@ -28,6 +44,25 @@ def strip(value):
 
 def normalise_body(value):
     return value.replace("\r\n", "\n").strip() if isinstance(value, str) else value
+
+
+ACCEPTED_FILES = "image/jpeg,image/png,image/gif,image/webp,application/pdf"
+# How many files one submission of a form carries, each with its own caption: a photo's
+# caption is its alt text, and one caption cannot describe several photos.
+SLOTS = 3
+
+
+class AttachmentSlot(Form):
+    """One file of a submission and what it shows. Checked by content, not here:
+    portal/notices/attachments.py, which also asks a photo for its caption."""
+
+    file = FileField(_l("照片或 PDF 文件"), render_kw={"accept": ACCEPTED_FILES})
+    caption = StringField(
+        _l("说明（照片必填）"),
+        filters=[strip],
+        validators=[Length(max=CAPTION_MAX, message=_l("说明最多 %(max)d 个字。"))],
+        render_kw={"autocomplete": "off", "maxlength": CAPTION_MAX},
+    )
 
 
 class NoticeForm(FlaskForm):
@@ -55,11 +90,10 @@ class NoticeForm(FlaskForm):
         ],
         render_kw={"rows": 14},
     )
-    # Checked by content, not here: portal/notices/attachments.py.
-    attachments = MultipleFileField(
-        _l("附件（可不传）"),
-        render_kw={"accept": "image/jpeg,image/png,image/gif,image/webp,application/pdf"},
-    )
+    attachments = FieldList(FormField(AttachmentSlot), min_entries=SLOTS, max_entries=SLOTS)
+    # Which periods of the disclosure schedule this notice makes public, in the committee's
+    # words: "<item id>:<first day of the period>", checked by portal/notices/schedule.py.
+    covers = SelectMultipleField(_l("这条公告公开的是哪几期"), choices=[], validate_choice=False)
 
 
 def notice_form(*, keep_decision: bool = False, **kwargs) -> NoticeForm:
@@ -73,10 +107,9 @@ def notice_form(*, keep_decision: bool = False, **kwargs) -> NoticeForm:
 class AttachmentForm(FlaskForm):
     """Add attachments to a draft from its console page."""
 
-    attachments = MultipleFileField(
-        _l("添加附件"),
-        render_kw={"accept": "image/jpeg,image/png,image/gif,image/webp,application/pdf"},
-    )
+    # Its slots' fields are attachments-<n>-file and -caption: the section they sit in
+    # keeps the id #attachments (the page returns there after an upload).
+    attachments = FieldList(FormField(AttachmentSlot), min_entries=SLOTS, max_entries=SLOTS)
 
 
 class QuestionForm(FlaskForm):

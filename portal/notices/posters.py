@@ -7,10 +7,12 @@ browser's own print command (no script). The QR code is an SVG drawn here with s
 inline, with no style attribute (the CSP allows no inline style), and the address it
 encodes is printed beside it for those who type it.
 
-- /v/<village>/notices/<id>/poster: a published notice. A long body is shortened to
-  what fits one sheet, with "全文请扫码查看".
+- /v/<village>/notices/<id>/poster: a published notice, with its first photo and the
+  photo's caption when it has one. A long body is shortened to what fits one sheet
+  (less beside a photo), with "全文请扫码查看".
 - /v/<village>/rules/<document_id>/versions/<n>/poster: a vote announced or open:
-  what is voted on, when, how to vote online and at the assembly, turnout so far.
+  what is voted on, when, how to vote online and at the assembly. No count of votes:
+  a sheet pinned up cannot keep one true; the QR code leads to the live figures.
 """
 
 from __future__ import annotations
@@ -27,9 +29,8 @@ from werkzeug.routing import BuildError
 from portal.auth.access import village_page
 from portal.extensions import db
 from portal.htmx import render
-from portal.notices import services
+from portal.notices import attachments, services
 from portal.notices.models import NoticeState
-from portal.rules import services as rules
 from portal.rules.models import RuleDocument, RuleVersion, VersionState
 from portal.search.services import html_to_text
 
@@ -38,6 +39,8 @@ bp = Blueprint("posters", __name__)
 # What fits one A4 sheet at the poster's type size, beside the title and the QR code:
 # a longer body is shown as plain text cut to this many characters.
 BODY_FITS = 600
+# Beside a photo (at most a third of the sheet's height), a little over half as much.
+BODY_FITS_WITH_PHOTO = 350
 ARTICLE_TITLES_FIT = 16
 
 
@@ -77,14 +80,17 @@ def notice(village, notice_id: int):
     if found is None or found.state != NoticeState.PUBLISHED:
         abort(404)
     url = url_for("notices.show", village=village.slug, notice_id=found.id, _external=True)
+    photo = attachments.first_photo(attachments.attachments_of(found))
+    fits = BODY_FITS_WITH_PHOTO if photo is not None else BODY_FITS
     text = html_to_text(found.body_html)
     shortened = None
-    if len(text) > BODY_FITS:
-        shortened = [line for line in text[:BODY_FITS].rstrip().splitlines() if line]
+    if len(text) > fits:
+        shortened = [line for line in text[:fits].rstrip().splitlines() if line]
     return render(
         "notices/poster.html",
         village=village,
         notice=found,
+        photo=photo,
         shortened=shortened,
         url=url,
         qr=qr_svg(url, _("二维码，扫码打开 %(url)s", url=url)),
@@ -120,8 +126,6 @@ def vote(village, document_id: int, number: int):
         version=version,
         articles=articles[:ARTICLE_TITLES_FIT],
         more_articles=max(0, len(articles) - ARTICLE_TITLES_FIT),
-        opened=version.shown_state == VersionState.VOTING,
-        turnout=rules.turnout(version),
         url=url,
         qr=qr_svg(url, _("二维码，扫码打开 %(url)s", url=url)),
     )

@@ -1,16 +1,22 @@
 """The disclosure schedule 公开目录 / 公开时限: what a village must make public, and by when.
 
 Each `DisclosureItem` says that notices of one category are owed once a period (month,
-quarter, half-year or year, in Asia/Shanghai local dates). A period is disclosed on time
-by a notice of that category published (state published or archived) within the period
-or within `grace_days` after its last day; the last day of grace is the deadline.
+quarter, half-year or year, in Asia/Shanghai local dates), each period by its deadline:
+its last day plus `grace_days`.
 
-How notices pay periods: each notice pays one period only, the oldest one still owed
-that began on or before the notice's date. So a report published on 5 April pays the
-first quarter (inside its grace days), and the second quarter stays owed; one notice
-never stands for two quarters. A notice published after a period's deadline still pays
-it, late (逾期补公开): an item stops being overdue once the committee has caught up,
-instead of staying overdue for ever after one miss.
+Which notice counts for which period of an item (the rule the console page states):
+1. The committee's word first. A notice may be marked, while it is a draft, as making
+   public given periods of given items (`DisclosureCoverage`): one notice can catch up
+   several missed periods, or count for an item of another category. Once published it
+   counts for exactly those periods of those items, and not by its date for them.
+2. Otherwise by date: a published (or archived) notice of the item's category counts
+   for the period its local publication date falls in; published within the grace days
+   of the period before, while that one is still owed, it counts for that one instead
+   (a quarter's report on 5 April is the first quarter's, on time). One notice counts
+   for one period of an item this way, never two.
+3. A period whose deadline has passed stays owed until a notice is marked for it: a
+   later notice of the category counts for its own period, so the same notice counts
+   for the same period of every item of its category, monthly or quarterly alike.
 
 An item's status at a moment:
 - `done` 已公开: nothing owed, the current period included;
@@ -21,16 +27,16 @@ An item's status at a moment:
 Periods that ended before the item was created never count; the period it was created
 in does.
 
-The village's statuses cost two statements however many items and periods there are:
-the items, and the publication dates of their categories since the oldest one began.
+The village's statuses cost two statements however many items, periods and marks there
+are: the items, and the notices that count (of their categories since the oldest one
+began, or marked for one of them), each with its marks.
 """
 
 from __future__ import annotations
 
 import enum
-from collections import deque
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
 import sqlalchemy as sa
@@ -47,6 +53,7 @@ from portal.extensions import db
 from portal.notices.models import (
     TITLE_MAX,
     DisclosureCadence,
+    DisclosureCoverage,
     DisclosureItem,
     Notice,
     NoticeCategory,
@@ -171,10 +178,21 @@ class Status(enum.StrEnum):
 
 
 @dataclass(frozen=True)
+class Disclosure:
+    """A published notice as the schedule counts it: its local publication date, and which
+    notice it is (none for the pure rules, which need only the date)."""
+
+    day: date
+    notice_id: int | None = None
+    title: str | None = None
+
+
+@dataclass(frozen=True)
 class ItemStatus:
     """Where one item stands. `period` is what the status is about: for `overdue` the
     oldest period past its deadline, for `due` the oldest period owed, for `done` the
-    current one. `owed` counts the periods still owed; `missed` those past their deadline."""
+    current one. `owed` counts the periods still owed; `missed` those past their deadline.
+    `met` says which notice made each period public; `owed_periods` lists the rest."""
 
     item: DisclosureItem
     status: Status
@@ -184,29 +202,90 @@ class ItemStatus:
     owed: int = 0
     missed: int = 0
     next_deadline: date | None = None
+    met: Mapping[Period, Disclosure] = field(default_factory=dict)
+    owed_periods: tuple[Period, ...] = ()
+
+    @property
+    def met_by(self) -> Disclosure | None:
+        """The notice that made the period this status is about public, if one did."""
+        return self.met.get(self.period) if self.period is not None else None
 
 
-def item_status(item: DisclosureItem, published: Sequence[date], today: date) -> ItemStatus:
+def _as_disclosure(value: date | Disclosure) -> Disclosure:
+    return value if isinstance(value, Disclosure) else Disclosure(value)
+
+
+def _periods(item: DisclosureItem, today: date) -> list[Period]:
+    """The item's periods from the one it was created in to the one holding `today`."""
+    period, current = first_period(item), period_containing(item.cadence, today)
+    found = []
+    while period <= current:
+        found.append(period)
+        period = period.following()
+    return found
+
+
+def _period_by_date(
+    item: DisclosureItem, day: date, met: Mapping[Period, Disclosure]
+) -> Period | None:
+    """The period a notice of the item's category published on `day` counts for, by its
+    date (rule 2 above), given the periods already made public; None if it adds none."""
+    own = period_containing(item.cadence, day)
+    if own < first_period(item):
+        return None
+    previous = own.preceding()
+    if (
+        previous >= first_period(item)
+        and previous not in met
+        and day <= previous.deadline(item.grace_days)
+    ):
+        return previous
+    return own if own not in met else None
+
+
+def _met_periods(
+    item: DisclosureItem,
+    published: Iterable[date | Disclosure],
+    today: date,
+    covered: Iterable[tuple[date, date | Disclosure]] = (),
+) -> dict[Period, Disclosure]:
+    """Which notice made each of the item's periods public, up to `today`: the marked
+    periods first (rule 1), then the notices of its category by date (rule 2)."""
+    periods = set(_periods(item, today))
+    months = MONTHS[DisclosureCadence(item.cadence)]
+    met: dict[Period, Disclosure] = {}
+    for start, value in covered:
+        disclosure = _as_disclosure(value)
+        period = Period(start, months)
+        if period in periods and disclosure.day <= today:
+            met.setdefault(period, disclosure)
+    for disclosure in sorted(map(_as_disclosure, published), key=lambda d: d.day):
+        if disclosure.day > today:
+            continue
+        period = _period_by_date(item, disclosure.day, met)
+        if period is not None:
+            met[period] = disclosure
+    return met
+
+
+def item_status(
+    item: DisclosureItem,
+    published: Sequence[date | Disclosure],
+    today: date,
+    covered: Iterable[tuple[date, date | Disclosure]] = (),
+) -> ItemStatus:
     """The item's status on `today`, from the local dates its category was published on
-    (sorted, oldest first). A pure function: the rules without the database."""
+    (notices marked for this item left out: they count only as marked) and the periods
+    the committee marked notices for, as (first day of the period, notice). A pure
+    function: the rules without the database."""
     if not item.active:
         return ItemStatus(item, Status.INACTIVE)
-    period = first_period(item)
+    met = _met_periods(item, published, today, covered)
     current = period_containing(item.cadence, today)
-    owed: deque[Period] = deque()
-    dates = iter(d for d in published if period.start <= d <= today)
-    pending = next(dates, None)
-    while period <= current:
-        owed.append(period)
-        # Each disclosure dated within this period pays the oldest period still owed:
-        # the previous one while inside its grace days, or late, else this one.
-        while pending is not None and pending < period.next_start:
-            if owed:
-                owed.popleft()
-            pending = next(dates, None)
-        period = period.following()
+    owed = [p for p in _periods(item, today) if p not in met]
     grace = item.grace_days
     missed = [p for p in owed if p.deadline(grace) < today]
+    shared = {"met": met, "owed_periods": tuple(owed), "owed": len(owed)}
     if missed:
         oldest = missed[0]
         return ItemStatus(
@@ -215,16 +294,28 @@ def item_status(item: DisclosureItem, published: Sequence[date], today: date) ->
             period=oldest,
             deadline=oldest.deadline(grace),
             days_overdue=(today - oldest.deadline(grace)).days,
-            owed=len(owed),
             missed=len(missed),
+            **shared,
         )
     if owed:
         return ItemStatus(
-            item, Status.DUE, period=owed[0], deadline=owed[0].deadline(grace), owed=len(owed)
+            item, Status.DUE, period=owed[0], deadline=owed[0].deadline(grace), **shared
         )
     return ItemStatus(
-        item, Status.DONE, period=current, next_deadline=current.following().deadline(grace)
+        item,
+        Status.DONE,
+        period=current,
+        next_deadline=current.following().deadline(grace),
+        **shared,
     )
+
+
+def period_if_published(status: ItemStatus, today: date) -> Period | None:
+    """The period a notice of the item's category, published `today` and marked for
+    nothing, would count for; None if it would add none (that period is public already)."""
+    if status.status == Status.INACTIVE:
+        return None
+    return _period_by_date(status.item, today, status.met)
 
 
 def village_items(village: Village) -> list[DisclosureItem]:
@@ -238,30 +329,71 @@ def village_items(village: Village) -> list[DisclosureItem]:
     )
 
 
-def publication_dates(
+@dataclass
+class _Counted:
+    """A notice that may count for the schedule, and the periods it is marked for."""
+
+    disclosure: Disclosure
+    category: NoticeCategory
+    marks: dict[int, list[date]] = field(default_factory=dict)
+
+
+def counted_notices(
     village_id: int, items: Iterable[DisclosureItem], now: datetime
-) -> dict[NoticeCategory, list[date]]:
-    """The local dates on which the items' categories were published, per category, from
-    the start of the oldest item's first period up to `now`: one statement."""
+) -> list[_Counted]:
+    """The notices that may count for the active items, oldest first, published up to
+    `now`: those of the items' categories since the oldest item's first period began,
+    and those marked for one of the items, each with its marks. One statement."""
     active = [i for i in items if i.active]
     if not active:
-        return {}
+        return []
     since = local_midnight(min(first_period(i).start for i in active))
+    ids = [i.id for i in active]
     rows = db.session.execute(
-        sa.select(Notice.category, Notice.published_at)
+        sa.select(
+            Notice.id,
+            Notice.title,
+            Notice.category,
+            Notice.published_at,
+            DisclosureCoverage.item_id,
+            DisclosureCoverage.period_start,
+        )
+        .outerjoin(
+            DisclosureCoverage,
+            sa.and_(DisclosureCoverage.notice_id == Notice.id, DisclosureCoverage.item_id.in_(ids)),
+        )
         .where(
             Notice.village_id == village_id,
-            Notice.category.in_(sorted({i.category for i in active})),
             Notice.state.in_([NoticeState.PUBLISHED, NoticeState.ARCHIVED]),
-            Notice.published_at >= since,
             Notice.published_at <= now,
+            sa.or_(
+                sa.and_(
+                    Notice.category.in_(sorted({i.category for i in active})),
+                    Notice.published_at >= since,
+                ),
+                DisclosureCoverage.id.is_not(None),
+            ),
         )
-        .order_by(Notice.published_at)
+        .order_by(Notice.published_at, Notice.id)
     )
-    found: dict[NoticeCategory, list[date]] = {}
-    for category, published_at in rows:
-        found.setdefault(NoticeCategory(category), []).append(local_date(published_at))
-    return found
+    found: dict[int, _Counted] = {}
+    for notice_id, title, category, published_at, item_id, period_start in rows:
+        counted = found.get(notice_id)
+        if counted is None:
+            disclosure = Disclosure(local_date(published_at), notice_id, title)
+            counted = found[notice_id] = _Counted(disclosure, NoticeCategory(category))
+        if item_id is not None:
+            counted.marks.setdefault(item_id, []).append(period_start)
+    return list(found.values())
+
+
+def status_from(item: DisclosureItem, counted: Sequence[_Counted], today: date) -> ItemStatus:
+    """The item's status from the village's counted notices (`counted_notices`)."""
+    published = [
+        c.disclosure for c in counted if c.category == item.category and item.id not in c.marks
+    ]
+    covered = [(start, c.disclosure) for c in counted for start in c.marks.get(item.id, ())]
+    return item_status(item, published, today, covered)
 
 
 def statuses_of(
@@ -269,8 +401,8 @@ def statuses_of(
 ) -> list[ItemStatus]:
     now = now if now is not None else clock.now()
     today = local_date(now)
-    dates = publication_dates(village_id, items, now)
-    return [item_status(item, dates.get(item.category, []), today) for item in items]
+    counted = counted_notices(village_id, items, now)
+    return [status_from(item, counted, today) for item in items]
 
 
 def village_statuses(village: Village, now: datetime | None = None) -> list[ItemStatus]:
@@ -420,6 +552,152 @@ def set_active(actor: User, village: Village, item: DisclosureItem, active: bool
         after={"active": active},
     )
     return item
+
+
+# --- the committee's word: which periods a notice makes public ---------------------------
+
+# The most periods of one item the notice form offers: the latest still owed.
+COVER_CHOICES_MAX = 24
+
+
+def cover_value(item_id: int, start: date) -> str:
+    """How a period of an item is named in the notice form: "<item id>:<first day>"."""
+    return f"{item_id}:{start.isoformat()}"
+
+
+@dataclass(frozen=True)
+class CoverChoice:
+    value: str
+    period: Period
+    deadline: date
+    overdue: bool
+
+
+@dataclass(frozen=True)
+class CoverGroup:
+    """One item on the notice form: the periods a notice may be marked for (those still
+    owed, and those the draft is marked for already), and the period a notice of the
+    item's category published today would count for by its date."""
+
+    status: ItemStatus
+    choices: list[CoverChoice]
+    by_date: Period | None
+
+
+def cover_groups(
+    statuses: Sequence[ItemStatus], today: date, marked: Iterable[tuple[int, date]] = ()
+) -> list[CoverGroup]:
+    chosen: dict[int, set[date]] = {}
+    for item_id, start in marked:
+        chosen.setdefault(item_id, set()).add(start)
+    groups = []
+    for status in statuses:
+        item = status.item
+        if status.status == Status.INACTIVE:
+            continue
+        months = MONTHS[DisclosureCadence(item.cadence)]
+        periods = set(status.owed_periods[-COVER_CHOICES_MAX:])
+        periods |= {Period(start, months) for start in chosen.get(item.id, ())}
+        choices = [
+            CoverChoice(
+                cover_value(item.id, p.start),
+                p,
+                p.deadline(item.grace_days),
+                p.deadline(item.grace_days) < today,
+            )
+            for p in sorted(periods)
+        ]
+        groups.append(CoverGroup(status, choices, period_if_published(status, today)))
+    return groups
+
+
+def clean_covers(
+    items: Sequence[DisclosureItem], values: Iterable[str] | None, today: date
+) -> list[tuple[DisclosureItem, Period]]:
+    """The (item, period) pairs named in the form, each an active item of the village and
+    one of its periods from the first up to today's; anything else is refused."""
+    by_id = {i.id: i for i in items if i.active}
+    found: list[tuple[DisclosureItem, Period]] = []
+    refused = ScheduleError(
+        _("勾选的期数不在本村的公开目录里，请重新勾选。"), field="covers", status=422
+    )
+    for value in values or ():
+        try:
+            item_id, start = str(value).split(":")
+            item = by_id[int(item_id)]
+            day = date.fromisoformat(start)
+        except (ValueError, KeyError):
+            raise refused from None
+        period = period_containing(item.cadence, day)
+        if period.start != day or not (
+            first_period(item) <= period <= period_containing(item.cadence, today)
+        ):
+            raise refused
+        if (item, period) not in found:
+            found.append((item, period))
+    return found
+
+
+def marks_of(notice: Notice) -> list[tuple[int, date]]:
+    """The (item id, first day of the period) pairs a notice is marked for."""
+    if notice.id is None:
+        return []
+    return [
+        (item_id, start)
+        for item_id, start in db.session.execute(
+            sa.select(DisclosureCoverage.item_id, DisclosureCoverage.period_start)
+            .where(DisclosureCoverage.notice_id == notice.id)
+            .order_by(DisclosureCoverage.item_id, DisclosureCoverage.period_start)
+        )
+    ]
+
+
+def mark_notice(notice: Notice, pairs: Sequence[tuple[DisclosureItem, Period]]) -> list[str]:
+    """Make `pairs` the periods the notice is marked for (its draft is being saved, in the
+    caller's transaction and its action-log row); returns them as the form names them."""
+    db.session.flush()
+    db.session.execute(
+        sa.delete(DisclosureCoverage).where(DisclosureCoverage.notice_id == notice.id)
+    )
+    for item, period in pairs:
+        db.session.add(
+            DisclosureCoverage(notice_id=notice.id, item_id=item.id, period_start=period.start)
+        )
+    return [cover_value(item.id, period.start) for item, period in pairs]
+
+
+@dataclass(frozen=True)
+class NoticeCount:
+    """An item a notice counts for, the periods, and whether by the committee's mark."""
+
+    item: DisclosureItem
+    periods: list[Period]
+    marked: bool
+
+
+def counts_for(
+    notice: Notice, statuses: Sequence[ItemStatus], today: date, marks: Sequence[tuple[int, date]]
+) -> list[NoticeCount]:
+    """What a notice counts for in the schedule: a draft, if published `today` (its marks,
+    else by its category and date); a published notice, what it did count for."""
+    marked = {item_id for item_id, _start in marks}
+    found = []
+    for status in statuses:
+        item = status.item
+        if status.status == Status.INACTIVE:
+            continue
+        months = MONTHS[DisclosureCadence(item.cadence)]
+        if not notice.is_draft:
+            periods = sorted(p for p, d in status.met.items() if d.notice_id == notice.id)
+            if periods:
+                found.append(NoticeCount(item, periods, item.id in marked))
+        elif item.id in marked:
+            periods = sorted(Period(start, months) for i, start in marks if i == item.id)
+            found.append(NoticeCount(item, periods, True))
+        elif item.category == notice.category:
+            period = period_if_published(status, today)
+            found.append(NoticeCount(item, [period] if period else [], False))
+    return found
 
 
 def standard_items(monthly_finance: bool = False) -> list[dict]:

@@ -23,10 +23,12 @@ from portal.audit.services import record_action
 from portal.auth.access import require_committee
 from portal.auth.models import Role, User
 from portal.extensions import db
+from portal.notices import schedule
 from portal.notices.markdown import render_markdown
 from portal.notices.models import (
     BODY_MAX,
     TITLE_MAX,
+    DisclosureItem,
     Notice,
     NoticeCategory,
     NoticeRead,
@@ -136,6 +138,16 @@ NOTICE_LIFECYCLE = Lifecycle(
 # --- the committee's actions --------------------------------------------------------
 
 
+def _clean_covers(village_id: int, covers, now: datetime) -> list:
+    """The schedule periods a draft is marked as making public (see portal/notices/schedule.py)."""
+    if not covers:
+        return []
+    items = list(
+        db.session.scalars(sa.select(DisclosureItem).where(DisclosureItem.village_id == village_id))
+    )
+    return schedule.clean_covers(items, covers, schedule.local_date(now))
+
+
 def create_draft(
     actor: User,
     village: Village,
@@ -143,11 +155,15 @@ def create_draft(
     category,
     title: str,
     body: str,
+    covers=None,
     now: datetime | None = None,
 ) -> Notice:
+    """A new draft; `covers` names the schedule periods it makes public, if the committee
+    says so (else it counts by its category and date once published)."""
     _require_committee(actor, village.id)
     now = _now(now)
     text = _clean_body(body)
+    marks = _clean_covers(village.id, covers, now)
     notice = Notice(
         village=village,
         category=_clean_category(category),
@@ -160,9 +176,10 @@ def create_draft(
         updated_at=now,
     )
     db.session.add(notice)
-    record_action(
-        actor, Role.COMMITTEE, "notice.create", notice, village=village, after=_snapshot(notice)
-    )
+    after = _snapshot(notice)
+    if marks:
+        after["covers"] = schedule.mark_notice(notice, marks)
+    record_action(actor, Role.COMMITTEE, "notice.create", notice, village=village, after=after)
     return notice
 
 
@@ -173,21 +190,30 @@ def edit_draft(
     category,
     title: str,
     body: str,
+    covers=None,
     now: datetime | None = None,
 ) -> Notice:
-    """Change a draft. A published notice is never edited: publish a correction."""
+    """Change a draft. A published notice is never edited: publish a correction.
+    `covers`, when given, replaces the schedule periods the draft is marked for."""
     _require_committee(actor, notice.village_id)
     _lock(notice)
     if not notice.is_draft:
         raise NoticeError(_("已发布的公告不能修改；如有错误，请发布更正公告。"))
+    now = _now(now)
     before = _snapshot(notice)
+    if covers is not None:
+        marks = _clean_covers(notice.village_id, covers, now)
+        before["covers"] = [schedule.cover_value(*mark) for mark in schedule.marks_of(notice)]
     text = _clean_body(body)
     notice.category = _clean_category(category)
     notice.title = _clean_title(title)
     if text != notice.body:
         notice.body = text
         notice.body_html = _render(text)
-    notice.updated_at = _now(now)
+    notice.updated_at = now
+    after = _snapshot(notice)
+    if covers is not None:
+        after["covers"] = schedule.mark_notice(notice, marks)
     record_action(
         actor,
         Role.COMMITTEE,
@@ -195,7 +221,7 @@ def edit_draft(
         notice,
         village=notice.village,
         before=before,
-        after=_snapshot(notice),
+        after=after,
     )
     return notice
 

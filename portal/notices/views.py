@@ -3,7 +3,8 @@
 Public pages: /v/<village>/notices, /v/<village>/notices/<id>, /v/<village>/notices.atom,
 a notice's attachments at /v/<village>/notices/<id>/attachments/<id>, and villagers'
 questions 质询 posted to /v/<village>/notices/<id>/questions.
-Console: /v/<village>/manage/notices/... (committee changes; supervisors read drafts too),
+Console: /v/<village>/manage/notices/... (committee changes; supervisors read drafts too;
+a draft is published from its preview, .../publish, which shows it as villagers will),
 and the queue of unanswered questions at /v/<village>/manage/notices/questions.
 Each page's context is built by one function; an htmx request aimed at one of its
 regions gets that region's block of the same template.
@@ -17,9 +18,14 @@ from flask import Blueprint, abort, flash, request, send_from_directory, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from jinja2_fragments.flask import render_block
+from markupsafe import Markup
+from werkzeug.datastructures import FileStorage
 
+from portal import clock
 from portal.actions import Refusal, unit_of_work
 from portal.auth.access import (
+    is_verified_villager,
     load_village,
     login_required,
     roles_in_village,
@@ -30,7 +36,7 @@ from portal.errors import render_error
 from portal.extensions import db
 from portal.htmx import is_boosted, is_htmx, redirect_after_post, render
 from portal.manage.blueprint import EDITORS, READERS, can_edit
-from portal.notices import attachments, questions, services
+from portal.notices import attachments, questions, schedule, services
 from portal.notices.forms import (
     CATEGORY_LABELS,
     WRITABLE_CATEGORIES,
@@ -134,7 +140,10 @@ def _notice_context(
     question_message: str | None = None,
     asked: bool = False,
 ) -> dict:
-    reader = current_user.is_authenticated and notice.state == NoticeState.PUBLISHED
+    # The read figure counts the village's verified villagers, each once.
+    reader = notice.state == NoticeState.PUBLISHED and is_verified_villager(
+        current_user, village.id
+    )
     # Who may ask: a visitor is asked to log in; anyone else logged in who may not
     # ask is told why (another village, not yet verified, an archived notice).
     ask_refusal = None
@@ -152,8 +161,8 @@ def _notice_context(
         "corrects": notice.corrects,
         "corrections": services.corrections_of(notice),
         "attachments": attachments.attachments_of(notice),
-        # A logged-in reader's page counts them by a small POST once it has loaded;
-        # the GET itself writes nothing.
+        # A villager's page counts them by a small POST once it has loaded (without
+        # JavaScript, by a button); the GET itself writes nothing.
         "count_read": reader and not services.has_read(notice, current_user),
         "questions": asked_page,
         "ask_refusal": ask_refusal,
@@ -261,8 +270,11 @@ def _questions_answer(village, notice: Notice, status: int, form=None, message=N
 @bp.post("/v/<village>/notices/<int:notice_id>/read")
 @login_required
 def mark_read(village: str, notice_id: int):
-    """Count the logged-in reader once; sent by the notice page when it has loaded."""
+    """Count a verified villager of the village as a reader, once; sent by the notice page
+    when it has loaded. Anyone else is not counted, and is told why."""
     village = load_village(village)
+    if not is_verified_villager(current_user, village.id):
+        return render_error(403, _("已读人数只计本村已核实的村民。"))
     with unit_of_work():
         notice = _public_notice(village, notice_id)
         services.mark_read(notice, current_user)
@@ -277,8 +289,10 @@ ATOM = "http://www.w3.org/2005/Atom"
 @bp.get("/v/<village>/notices.atom")
 @village_page
 def feed(village):
-    """An Atom feed (RFC 4287) of the village's newest published notices."""
+    """An Atom feed (RFC 4287) of the village's newest published notices; an entry of a
+    notice with photos shows its first one, with its caption, and links it as enclosure."""
     notices = services.feed_notices(village)
+    photos = attachments.first_photos(n.id for n in notices)
     home = url_for(".index", village=village.slug, _external=True)
     self_url = url_for(".feed", village=village.slug, _external=True)
     updated = notices[0].published_at if notices else village.created_at
@@ -309,7 +323,32 @@ def feed(village):
         sub(entry, "published", notice.published_at.isoformat())
         sub(entry, "link", rel="alternate", href=url, type="text/html")
         sub(entry, "category", term=notice.category.value, label=category_label(notice.category))
-        sub(entry, "content", notice.body_html, type="html")
+        content = notice.body_html
+        photo = photos.get(notice.id)
+        if photo is not None:
+            src = url_for(
+                ".attachment",
+                village=village.slug,
+                notice_id=notice.id,
+                attachment_id=photo.id,
+                _external=True,
+            )
+            sub(
+                entry,
+                "link",
+                rel="enclosure",
+                href=src,
+                type=photo.content_type,
+                length=str(photo.size_bytes),
+            )
+            caption = photo.caption or photo.original_name
+            content = (
+                Markup(
+                    '<figure><img src="{}" alt="{}"><figcaption>{}</figcaption></figure>'
+                ).format(src, caption, caption)
+                + notice.body_markup
+            )
+        sub(entry, "content", str(content), type="html")
     body = ET.tostring(root, encoding="unicode", xml_declaration=False)
     return (
         '<?xml version="1.0" encoding="utf-8"?>\n' + body,
@@ -323,7 +362,10 @@ def feed(village):
 
 @bp.context_processor
 def console_globals() -> dict:
-    return {"can_edit": can_edit()}
+    return {
+        "can_edit": can_edit(),
+        "cadence_label": lambda cadence: str(schedule.CADENCE_LABELS[cadence]),
+    }
 
 
 def _state_arg() -> NoticeState | None:
@@ -352,7 +394,27 @@ def manage_list(village):
     )
 
 
+def _linked_item_arg() -> int | None:
+    """The schedule item the notice is written for (the schedule's "为此发布公告" link)."""
+    return request.values.get("item", type=int)
+
+
+def _cover_groups(village, notice: Notice | None, form: NoticeForm, linked: int | None):
+    """The schedule's items on the notice form: which periods a draft may be marked for,
+    and what it would count for by its date; the linked item first."""
+    now = clock.now()
+    marks = schedule.marks_of(notice) if notice is not None else []
+    if form.covers.data is None:
+        form.covers.data = [schedule.cover_value(*mark) for mark in marks]
+    groups = schedule.cover_groups(
+        schedule.village_statuses(village, now), schedule.local_date(now), marks
+    )
+    return sorted(groups, key=lambda g: g.status.item.id != linked)
+
+
 def _form_page(village, form: NoticeForm, mode: str, notice: Notice | None = None, status=200):
+    linked = _linked_item_arg()
+    groups = _cover_groups(village, notice, form, linked) if mode in ("new", "edit") else []
     return render(
         "notices/manage_form.html",
         status=status,
@@ -362,10 +424,31 @@ def _form_page(village, form: NoticeForm, mode: str, notice: Notice | None = Non
         notice=notice,
         attachments=attachments.attachments_of(notice) if notice and mode == "edit" else [],
         max_attachment_mb=attachments._megabytes(attachments.max_bytes()),
+        cover_groups=groups,
+        linked=next((g for g in groups if g.status.item.id == linked), None),
     )
 
 
-def _apply_error(form: NoticeForm, error: Refusal) -> None:
+def _slots(form) -> list[tuple]:
+    """The form's file slots as (file, caption) pairs, for portal/notices/attachments.py:
+    a part that is not a file (a forged text field) is no file."""
+    return [
+        (entry.file.data if isinstance(entry.file.data, FileStorage) else None, entry.caption.data)
+        for entry in form.attachments
+    ]
+
+
+def _apply_error(form, error: Refusal) -> None:
+    """Show a refusal beside the field it is about: an upload's beside its slot's file or
+    caption, anything else beside its own field (the title if it names none)."""
+    if error.field == "attachments":
+        entries = form.attachments.entries
+        slot = getattr(error, "slot", None)
+        entry = entries[slot] if slot is not None and slot < len(entries) else entries[0]
+        target = entry.caption if getattr(error, "part", None) == "caption" else entry.file
+        target.errors = [*target.errors, error.message]
+        form.attachments.errors = [e.errors for e in entries]
+        return
     target = getattr(form, error.field or "", None) or form.title
     target.errors = [*target.errors, error.message]
 
@@ -373,8 +456,10 @@ def _apply_error(form: NoticeForm, error: Refusal) -> None:
 @bp.get("/v/<village>/manage/notices/new")
 @village_role(*EDITORS)
 def manage_new(village):
-    """The new-notice form; ?category= preselects a category (the disclosure schedule's
-    "publish a notice for this" link). A category the form does not offer is ignored."""
+    """The new-notice form; ?category= preselects a category and ?item= names the schedule
+    item it is written for (the disclosure schedule's "publish a notice for this" link: the
+    form then says which period the notice will count for). A category the form does not
+    offer is ignored."""
     form = NoticeForm(formdata=None)
     category = _category_arg()
     if category in WRITABLE_CATEGORIES:
@@ -396,6 +481,7 @@ def manage_create(village):
                 category=form.category.data,
                 title=form.title.data,
                 body=form.body.data,
+                covers=form.covers.data,
             ),
             form,
             files,
@@ -405,7 +491,7 @@ def manage_create(village):
 
 
 def _with_uploads(notice: Notice, form: NoticeForm, files) -> Notice:
-    attachments.add_attachments(current_user, notice, form.attachments.data, files)
+    attachments.add_attachments(current_user, notice, _slots(form), files)
     return notice
 
 
@@ -434,6 +520,16 @@ def _form_action(
     return redirect_after_post(url_for(".manage_show", village=village.slug, notice_id=result.id))
 
 
+def _coverage_context(village, notice: Notice) -> dict:
+    """What the notice counts for in the disclosure schedule (a draft: if published now)."""
+    now = clock.now()
+    statuses = schedule.village_statuses(village, now)
+    counts = schedule.counts_for(
+        notice, statuses, schedule.local_date(now), schedule.marks_of(notice)
+    )
+    return {"counts_in_schedule": counts, "has_schedule": bool(statuses)}
+
+
 def _show_page(
     village,
     notice: Notice,
@@ -447,6 +543,7 @@ def _show_page(
         village=village,
         notice=notice,
         message=message,
+        **_coverage_context(village, notice),
         corrects=notice.corrects,
         corrections=services.corrections_of(notice),
         action_form=ConfirmForm(formdata=None),
@@ -499,6 +596,7 @@ def manage_update(village, notice_id: int):
                 category=form.category.data,
                 title=form.title.data,
                 body=form.body.data,
+                covers=form.covers.data or [],
             ),
             form,
             files,
@@ -514,16 +612,17 @@ def manage_attach(village, notice_id: int):
     notice = _console_notice(village, notice_id)
     form = AttachmentForm()
     if not form.validate_on_submit():
-        return _show_page(village, notice, 422, _("页面已过期，请刷新后重新提交。"), form)
-    if not attachments.uploads(form.attachments.data):
-        form.attachments.errors = [_("请先选择要上传的图片或 PDF 文件。")]
+        if "csrf_token" in form.errors:
+            return _show_page(village, notice, 422, _("页面已过期，请刷新后重新提交。"), form)
         return _show_page(village, notice, 422, attachment_form=form)
     try:
+        if not attachments.chosen(_slots(form)):
+            raise attachments.AttachmentError(_("请先选择要上传的图片或 PDF 文件。"), slot=0)
         with attachments.files_kept_if_committed() as files, unit_of_work():
-            added = attachments.add_attachments(current_user, notice, form.attachments.data, files)
+            added = attachments.add_attachments(current_user, notice, _slots(form), files)
     except Refusal as error:
         if error.field:
-            form.attachments.errors = [error.message]
+            _apply_error(form, error)
             return _show_page(village, notice, error.status, attachment_form=form)
         return _show_page(village, notice, error.status, error.message)
     flash(_("已添加 %(n)d 个附件。", n=len(added)), "success")
@@ -561,9 +660,54 @@ def _action(village, notice_id: int, act, done: str):
     return redirect_after_post(url_for(".manage_show", village=village.slug, notice_id=notice.id))
 
 
+def _not_a_draft(notice: Notice) -> str:
+    if notice.state == NoticeState.PUBLISHED:
+        return _("这条公告已经发布了。")
+    return _("已归档的公告不能再发布；如需重新公开，请发布一条新公告。")
+
+
+def _publish_page(village, notice: Notice, status: int = 200):
+    """The draft as villagers will see it, from the notice page's own block, and the
+    button that publishes it: after publishing, neither its text nor its files change."""
+    shown = attachments.attachments_of(notice)
+    body = render_block(
+        "notices/notice.html",
+        "notice_body",
+        village=village,
+        notice=notice,
+        attachments=shown,
+    )
+    return render(
+        "notices/manage_publish.html",
+        status=status,
+        village=village,
+        notice=notice,
+        attachments=shown,
+        preview_body=Markup(body),
+        published_on=clock.now(),
+        action_form=ConfirmForm(formdata=None),
+        **_coverage_context(village, notice),
+    )
+
+
+@bp.get("/v/<village>/manage/notices/<int:notice_id>/publish")
+@village_role(*EDITORS)
+def manage_publish_preview(village, notice_id: int):
+    notice = _console_notice(village, notice_id)
+    if not notice.is_draft:
+        return _show_page(village, notice, status=409, message=_not_a_draft(notice))
+    return _publish_page(village, notice)
+
+
 @bp.post("/v/<village>/manage/notices/<int:notice_id>/publish")
 @village_role(*EDITORS)
 def manage_publish(village, notice_id: int):
+    """Publish once the preview was seen (`confirm=1`); unconfirmed, go to the preview."""
+    if request.form.get("confirm") != "1":
+        _console_notice(village, notice_id)
+        return redirect_after_post(
+            url_for(".manage_publish_preview", village=village.slug, notice_id=notice_id)
+        )
     return _action(
         village,
         notice_id,
@@ -631,7 +775,7 @@ def _correction_with_uploads(original: Notice, form: NoticeForm, files) -> Notic
         body=form.body.data,
         category=form.category.data,
     )
-    attachments.attach_to_correction(current_user, correction, form.attachments.data, files)
+    attachments.attach_to_correction(current_user, correction, _slots(form), files)
     return correction
 
 

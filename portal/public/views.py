@@ -6,16 +6,19 @@ import sqlalchemy as sa
 from flask import Blueprint, current_app, redirect, request
 from flask_login import current_user
 
-from portal import registry
+from portal import registry, typesetting
 from portal.auth.access import public, village_page
 from portal.auth.redirects import safe_next
 from portal.extensions import db
 from portal.htmx import render
 from portal.i18n import LANG_COOKIE
+from portal.paging import clamp_page
 from portal.villages.models import Town, Village
 from portal.villages.services import find_villages, list_towns, villages_of_town
 
 bp = Blueprint("public", __name__)
+# A message's dates, times and counts with their units each kept on one line.
+bp.add_app_template_filter(typesetting.keep_together, "together")
 
 
 @bp.get("/healthz")
@@ -29,7 +32,7 @@ def healthz():
 def index():
     """Find your village by name; active search with htmx, a plain GET form without it."""
     q = request.args.get("q", "").strip()
-    page = request.args.get("page", 1, type=int)
+    page = clamp_page(request.args.get("page", 1, type=int))
     town = None
     villages: list[Village] = []
     towns, town_total = [], 0
@@ -39,10 +42,10 @@ def index():
         town = db.first_or_404(sa.select(Town).where(Town.slug == request.args["town"]))
         villages = villages_of_town(town)
     else:
-        towns, town_total = list_towns(max(page, 1))
+        towns, town_total = list_towns(page)
         if town_total == 1:
-            # One town on this site: its villages are the useful start.
-            town = towns[0][0]
+            # One town on this site: its villages are the useful start, whatever the page.
+            town = (towns or list_towns(1)[0])[0][0]
             villages = villages_of_town(town)
     own_village = None
     if current_user.is_authenticated and current_user.resident:

@@ -34,7 +34,7 @@ from portal.htmx import htmx_target, is_boosted, is_htmx, redirect_after_post, r
 from portal.manage.blueprint import EDITORS, READERS, can_edit, page_arg
 from portal.paging import clamp_page, clean_query
 from portal.rules import services
-from portal.rules.labels import filing_label
+from portal.rules.labels import article_label, filing_label
 from portal.rules.manage_forms import (
     BALLOT_LABELS,
     AnnounceVoteForm,
@@ -472,11 +472,31 @@ VERSION_BLOCKS = {
 }
 
 
-def _version_page(village, version: RuleVersion, status: int = 200, **extras):
-    blocks = dict(VERSION_BLOCKS)
+def _version_blocks(version: RuleVersion, comment: ArticleComment | None) -> dict[str, str]:
+    """The regions the version page shows in the version's present state: the article
+    list while a draft, the paper-ballot panel and its search while the vote is open,
+    a comment once there are comments. Any other target gets the whole page."""
+    state = version.shown_state
+    blocks = {}
+    if state == VersionState.DRAFT:
+        blocks["article-list"] = VERSION_BLOCKS["article-list"]
+    if state == VersionState.VOTING and version.vote_announced:
+        blocks["paper-ballot"] = VERSION_BLOCKS["paper-ballot"]
+        blocks["roll-results"] = VERSION_BLOCKS["roll-results"]
     target = htmx_target()
-    if target and target.startswith("comment-") and extras.get("comment") is not None:
+    if (
+        target
+        and target.startswith("comment-")
+        and comment is not None
+        and state != VersionState.DRAFT
+        and version.consultation_opened_at is not None
+    ):
         blocks[target] = "comment"
+    return blocks
+
+
+def _version_page(village, version: RuleVersion, status: int = 200, **extras):
+    blocks = _version_blocks(version, extras.get("comment"))
     return render(
         "rules/manage_version.html",
         blocks=blocks,
@@ -528,7 +548,7 @@ def add_article(village, document_id: int, number: int):
     return _after(
         village,
         found,
-        _("已添加第 %(n)s 条。", n=article.position),
+        _("已添加%(article)s。", article=article_label(article.position)),
         anchor=f"article-{article.id}",
     )
 
@@ -549,7 +569,10 @@ def edit_article(village, document_id: int, number: int, article_id: int):
             village, found, error.status, edit_form=form, editing=article.id, message=error.message
         )
     return _after(
-        village, found, _("第 %(n)s 条已保存。", n=article.position), anchor=f"article-{article.id}"
+        village,
+        found,
+        _("%(article)s已保存。", article=article_label(article.position)),
+        anchor=f"article-{article.id}",
     )
 
 
@@ -567,22 +590,69 @@ def move_article(village, document_id: int, number: int, article_id: int):
     except Refusal as error:
         return _version_page(village, found, error.status, message=error.message)
     return _after(
-        village, found, _("已移到第 %(n)s 条。", n=position), anchor=f"article-{article.id}"
+        village,
+        found,
+        _("已移到%(article)s。", article=article_label(position)),
+        anchor=f"article-{article.id}",
+    )
+
+
+def _remove_url(village, version: RuleVersion, article: RuleArticle) -> str:
+    return url_for(
+        ".confirm_remove_article",
+        village=village.slug,
+        document_id=version.document_id,
+        number=version.number,
+        article_id=article.id,
+    )
+
+
+@bp.get("/<int:document_id>/versions/<int:number>/articles/<int:article_id>/remove")
+@village_role(*EDITORS)
+def confirm_remove_article(village, document_id: int, number: int, article_id: int):
+    """删除 asks first: the article as it stands, and a button that removes it. With
+    JavaScript the button on the version page asks in the browser and comes confirmed."""
+    found = _version_or_404(village, document_id, number)
+    article = _article_or_404(found, article_id)
+    try:
+        services._require_draft(found)
+    except RuleError as error:
+        return _version_page(village, found, error.status, message=error.message)
+    return render(
+        "rules/manage_remove_article.html",
+        village=village,
+        document=found.document,
+        version=found,
+        article=article,
+        version_url=_version_url(village, found),
+        remove_url=_remove_url(village, found, article),
+        action_form=ConfirmForm(formdata=None),
     )
 
 
 @bp.post("/<int:document_id>/versions/<int:number>/articles/<int:article_id>/remove")
 @village_role(*EDITORS)
 def remove_article(village, document_id: int, number: int, article_id: int):
+    """Remove an article once confirmed (`confirm=1`); unconfirmed, go and ask first."""
     found = _version_or_404(village, document_id, number)
     article = _article_or_404(found, article_id)
     position = article.position
+    if request.form.get("confirm") != "1":
+        try:
+            services._require_draft(found)
+        except RuleError as error:
+            return _version_page(village, found, error.status, message=error.message)
+        return redirect_after_post(_remove_url(village, found, article))
     try:
         with unit_of_work():
             services.remove_article(current_user, article)
     except Refusal as error:
         return _version_page(village, found, error.status, message=error.message)
-    return _after(village, found, _("已删除原第 %(n)s 条，后面的条文已重新编号。", n=position))
+    return _after(
+        village,
+        found,
+        _("已删除原%(article)s，后面的条文已重新编号。", article=article_label(position)),
+    )
 
 
 # --- consultation 征求意见 -------------------------------------------------------------

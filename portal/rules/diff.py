@@ -1,11 +1,14 @@
 """Compare two versions of a 村规民约 article by article, and inside an article by character.
 
 Chinese has no spaces between words, so a word diff would see a whole sentence as one
-word: the text is compared character by character (difflib.SequenceMatcher). Left as
-it is, that gives a confetti of one-character changes around the few characters two
-different phrases happen to share ("15桌" → "12桌" is fine, but "不燃放大型烟花" →
-"不燃放烟花爆竹" would keep a lone "烟" or "花"). `char_diff` therefore folds an equal
-run shorter than `min_equal` characters, lying between two changes, into the change.
+word: the text is compared character by character (difflib.SequenceMatcher), except
+that a run of digits (a number: 15, 3.5, 2026) and a run of Latin letters (a word:
+WiFi) each count as one unit, so "15桌" → "12桌" strikes 15 and inserts 12 instead of
+keeping a shared "1" that invites reading 15 as 12. Left as it is, a character diff
+gives a confetti of one-character changes around the few characters two different
+phrases happen to share ("不燃放大型烟花" → "不燃放烟花爆竹" would keep a lone "烟" or
+"花"). `char_diff` therefore folds an equal run shorter than `min_equal` characters,
+lying between two changes, into the change.
 
 Articles are paired by lineage where the versions have one: an article copied into an
 amendment keeps `copied_from_id`, so an article that moved down because a new one was
@@ -17,6 +20,7 @@ removed. Pure functions: the views load the articles and the lineage.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
@@ -24,6 +28,13 @@ from difflib import SequenceMatcher
 EQUAL, DELETE, INSERT = "equal", "delete", "insert"
 UNCHANGED, CHANGED, ADDED, REMOVED = "unchanged", "changed", "added", "removed"
 MIN_EQUAL = 3
+# The units a text is compared in: a number, a Latin word, or any other one character.
+UNIT = re.compile(r"\d+(?:[.,]\d+)*|[A-Za-z\u00c0-\u024f]+|.", re.DOTALL)
+
+
+def units(text: str) -> list[str]:
+    """`text` cut into the units a diff compares: "超过15桌" → 超, 过, 15, 桌."""
+    return UNIT.findall(text)
 
 
 @dataclass(frozen=True)
@@ -72,19 +83,21 @@ class Comparison:
 
 
 def char_diff(old: str, new: str, min_equal: int = MIN_EQUAL) -> list[Segment]:
-    """The edit from `old` to `new`, by character, in segments that read as phrases.
+    """The edit from `old` to `new`, by character (a number or a Latin word whole), in
+    segments that read as phrases.
 
     Within a run of changes, deletions come before insertions, so a replaced phrase
     reads "<del>old</del><ins>new</ins>". An equal run shorter than `min_equal`
-    between two changes becomes part of both; equal runs at either end stay.
+    characters between two changes becomes part of both; equal runs at either end stay.
     """
     if old == new:
         return [Segment(EQUAL, old)] if old else []
-    matcher = SequenceMatcher(None, old, new, autojunk=False)
+    old_units, new_units = units(old), units(new)
+    matcher = SequenceMatcher(None, old_units, new_units, autojunk=False)
     # (old text, new text) pieces: equal pieces have both the same.
     pieces: list[tuple[str, str, bool]] = []
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
-        pieces.append((old[i1:i2], new[j1:j2], tag == "equal"))
+        pieces.append(("".join(old_units[i1:i2]), "".join(new_units[j1:j2]), tag == "equal"))
     # Fold short equal runs that sit between two changes.
     folded: list[tuple[str, str, bool]] = []
     for index, (a, b, equal) in enumerate(pieces):

@@ -7,15 +7,18 @@ notice period of a vote), and their `RuleError` is shown beside the form.
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, IntegerField, RadioField, StringField, TextAreaField
+from wtforms import DateField, RadioField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from portal import clock
+from portal.i18n import format_date
+from portal.inputs import IntegerField
 from portal.rules.models import BallotChoice, FilingState, TallyVisibility
 from portal.rules.services import (
     ARTICLE_MAX,
@@ -102,12 +105,31 @@ def _after_today(form, field):
         raise ValidationError(_l("截止日期要在今天之后。"))
 
 
+# How far ahead a consultation may end and a vote open or close. A date beyond is a
+# slip (9999-12-31), and the dates the console counts from it would not exist.
+CONSULTATION_HORIZON = timedelta(days=366)
+VOTE_HORIZON = timedelta(days=2 * 366)
+
+
+def _not_after(horizon: timedelta):
+    def check(form, field):
+        latest = clock.today_local() + horizon
+        if field.data is not None and field.data > latest:
+            raise ValidationError(_("日期太远了，最晚可以选 %(date)s。", date=format_date(latest)))
+
+    return check
+
+
 class ConsultationForm(FlaskForm):
     """征求意见: until the end of the chosen day."""
 
     ends_on = LocalDateField(
         _l("征求意见截止日期"),
-        validators=[InputRequired(_l("请填写截止日期。")), _after_today],
+        validators=[
+            InputRequired(_l("请填写截止日期。")),
+            _after_today,
+            _not_after(CONSULTATION_HORIZON),
+        ],
     )
 
     def ends_at(self) -> datetime:
@@ -119,11 +141,11 @@ class AnnounceVoteForm(FlaskForm):
 
     opens_on = LocalDateField(
         _l("表决开始日期"),
-        validators=[InputRequired(_l("请填写表决开始日期。"))],
+        validators=[InputRequired(_l("请填写表决开始日期。")), _not_after(VOTE_HORIZON)],
     )
     closes_on = LocalDateField(
         _l("表决结束日期"),
-        validators=[InputRequired(_l("请填写表决结束日期。"))],
+        validators=[InputRequired(_l("请填写表决结束日期。")), _not_after(VOTE_HORIZON)],
     )
     tally_visibility = RadioField(
         _l("表决期间的计票"),

@@ -33,7 +33,7 @@ from portal.auth.access import active_grants, is_verified_villager, require_comm
 from portal.auth.models import RegistrationStatus, Role, User
 from portal.database import write_transaction
 from portal.extensions import db
-from portal.i18n import format_datetime
+from portal.i18n import format_date, format_datetime
 from portal.paging import escape_like
 from portal.rules.models import (
     ArticleComment,
@@ -61,6 +61,11 @@ VOTING_AGE = 18
 TITLE_MAX = 100
 ARTICLE_MAX = 2000
 COMMENT_MAX = 1000
+# A person's comments during a consultation, like their questions on notices: a few a
+# minute (a thought each, not a flood), a day's worth in a village, and the same
+# comment on the same article only once.
+COMMENTS_PER_MINUTE = 3
+COMMENTS_PER_DAY = 20
 REASON_MAX = 200
 FILING_REASON_MAX = 500
 OPEN_STATES = (VersionState.DRAFT, VersionState.CONSULTATION, VersionState.VOTING)
@@ -457,11 +462,31 @@ def add_comment(
         empty=_("请填写意见内容。"),
         too_long=_("意见不能超过%(n)d个字。", n=COMMENT_MAX),
     )
+    _check_comment_limits(user, article, body, now)
     comment = ArticleComment(
         article=article, version=version, author=user, body=body, created_at=now
     )
     db.session.add(comment)
     return comment
+
+
+def _check_comment_limits(user: User, article: RuleArticle, body: str, now: datetime) -> None:
+    """Refuse (429) a comment past the person's limits, or the same one again (409)."""
+    # PostgreSQL: one person's comments are counted and added one action at a time
+    # (SQLite: the caller's BEGIN IMMEDIATE already serialises writers).
+    db.session.execute(sa.select(User.id).where(User.id == user.id).with_for_update())
+    mine = sa.select(sa.func.count(ArticleComment.id)).where(ArticleComment.author_id == user.id)
+    same = db.session.scalar(
+        mine.where(ArticleComment.article_id == article.id, ArticleComment.body == body)
+    )
+    if same:
+        raise RuleError(_("这条意见您已经提过了。"), status=409)
+    minute = db.session.scalar(mine.where(ArticleComment.created_at > now - timedelta(minutes=1)))
+    if minute >= COMMENTS_PER_MINUTE:
+        raise RuleError(_("您提意见太快了，请过一分钟再提。"), status=429)
+    today = db.session.scalar(mine.where(ArticleComment.created_at > now - timedelta(days=1)))
+    if today >= COMMENTS_PER_DAY:
+        raise RuleError(_("您今天已经提了 %(n)d 条意见，请明天再提。", n=today), status=429)
 
 
 def hide_comment(
@@ -808,9 +833,43 @@ def _ready_to_take_ballots(version: RuleVersion, now: datetime) -> None:
         db.session.refresh(version)
 
 
-def not_on_roll_message() -> str:
+def not_on_roll_message(version: RuleVersion, resident: Resident | None = None) -> str:
+    """Why `resident` is not on the roll of `version`'s vote, in words for them.
+
+    The real reason where the roster tells it: under 18 on the opening day (by the birth
+    date, or only the birth year known), or put on the roster after the roll was fixed
+    (a villager verified since the vote opened). Each names its day.
+    """
+    opens_at = version.vote_opens_at
+    opening_day = _local_date(opens_at)
+    day = format_date(opening_day)
+    if resident is not None:
+        if resident.created_at > opens_at:
+            return _(
+                "您不在本次表决的名单上：名单在表决开始时（%(time)s）就确定了，"
+                "您是在那以后才登记为本村村民的。以后的表决，名单按那时的花名册确定。",
+                time=format_datetime(opens_at),
+            )
+        if not adult_on(resident.birth_date, resident.birth_year, opening_day):
+            if resident.birth_date is None and (
+                resident.birth_year == opening_day.year - VOTING_AGE
+            ):
+                return _(
+                    "您不在本次表决的名单上：名单只含表决开始那天（%(date)s）年满十八周岁的村民。"
+                    "花名册上只有您的出生年份，看不出您那天是否已满十八周岁；"
+                    "请村委会补登您的出生日期，以后的表决就不会漏掉您。",
+                    date=day,
+                )
+            return _(
+                "您不在本次表决的名单上：名单只含表决开始那天（%(date)s）年满十八周岁的村民，"
+                "您那天还不满十八周岁。",
+                date=day,
+            )
     return _(
-        "您不在本次表决的名单上：名单在表决开始时确定，只含当时在本村花名册上、年满十八周岁的村民。"
+        "您不在本次表决的名单上：名单在表决开始时（%(time)s）确定，"
+        "只含当时在本村花名册上、那天（%(date)s）年满十八周岁的村民。",
+        time=format_datetime(opens_at),
+        date=day,
     )
 
 
@@ -840,7 +899,7 @@ def cast_ballot(
         raise RuleError(_("现在不在表决时间内。"), status=409)
     resident_id = user.resident_id
     if _lock_eligibility(version, resident_id) is None:
-        raise RuleError(not_on_roll_message(), status=403)
+        raise RuleError(not_on_roll_message(version, user.resident), status=403)
     existing = ballot_of(version, resident_id)
     if existing is None:
         ballot = Ballot(

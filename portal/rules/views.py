@@ -36,7 +36,6 @@ from portal.auth.access import (
 )
 from portal.extensions import db
 from portal.htmx import htmx_target, is_boosted, is_htmx, redirect_after_post, render
-from portal.i18n import is_english
 from portal.rules import chart, diff, labels, listing, services
 from portal.rules.forms import CHOICE_LABELS, BallotForm, CommentForm
 from portal.rules.models import (
@@ -55,7 +54,6 @@ QUORUM_LABELS = {
     QuorumMode.PERSONS: _l("按人数：有表决权的村民过半数参加"),
     QuorumMode.HOUSEHOLDS: _l("按户数：三分之二以上的户派代表参加"),
 }
-CN_DIGITS = "零一二三四五六七八九"
 VOTE_PANEL = "vote"  # the id of the ballot panel, and the anchor a plain POST returns to
 VOTE_LIVE = "vote-live"  # the polled turnout (and live tally) inside it
 STOP_POLLING = 286  # htmx stops an `every 30s` poll on this status
@@ -69,27 +67,8 @@ def choice_label(choice) -> str:
     return str(CHOICE_LABELS[BallotChoice(choice)])
 
 
-@bp.app_template_filter("cn_number")
-def cn_number(n: int) -> str:
-    """3 → 三, 12 → 十二, 105 → 一百零五: article numbers as Chinese rules write them."""
-    if n <= 0 or n >= 1000:
-        return str(n)
-    hundreds, rest = divmod(n, 100)
-    tens, ones = divmod(rest, 10)
-    text = CN_DIGITS[hundreds] + "百" if hundreds else ""
-    if tens:
-        text += ("" if tens == 1 and not hundreds else CN_DIGITS[tens]) + "十"
-    elif hundreds and ones:
-        text += "零"
-    if ones:
-        text += CN_DIGITS[ones]
-    return text
-
-
-@bp.app_template_global("article_label")
-def article_label(number: int) -> str:
-    """第三条 in Chinese, Article 3 in English."""
-    return _("第%(n)s条", n=number if is_english() else cn_number(number))
+bp.add_app_template_filter(labels.cn_number, "cn_number")
+bp.add_app_template_global(labels.article_label, "article_label")
 
 
 # --- lookups ----------------------------------------------------------------------------
@@ -167,7 +146,7 @@ def _voter_status(version: RuleVersion) -> dict:
     if not version.vote_opened:
         return {"voter": "waiting"}
     if not services.on_roll(version, user.resident_id):
-        return {"voter": "refused", "refusal": services.not_on_roll_message()}
+        return {"voter": "refused", "refusal": services.not_on_roll_message(version, user.resident)}
     return {"voter": "eligible", "ballot": services.ballot_of(version, user.resident_id)}
 
 

@@ -42,6 +42,7 @@ from markupsafe import Markup, escape
 from portal import clock
 from portal.extensions import db
 from portal.notices.models import Notice, NoticeState
+from portal.rules.labels import article_label, cn_number
 from portal.rules.models import RuleArticle, RuleDocument, RuleVersion, VersionState
 from portal.search.models import SearchEntry, SearchSource
 from portal.search.tokens import Query, escape_like, index_tokens, parse_query
@@ -109,9 +110,11 @@ def _put(
     title: str,
     text: str,
     at: datetime | None,
+    also: str = "",
 ) -> None:
+    """Add or update one entry; `also` is more words it is found by, not shown."""
     title = title[:TITLE_MAX]
-    tokens = index_tokens(title + "\n" + text)
+    tokens = index_tokens("\n".join(part for part in (title, text, also) if part))
     at = at or clock.now()
     if existing is None:
         db.session.add(
@@ -155,7 +158,9 @@ def index_notice(notice: Notice) -> None:
 
 
 def article_title(document_title: str, position: int, title: str | None) -> str:
-    return f"{document_title} 第{position}条" + (f" {title}" if title else "")
+    """What an article's entry is found by: 湖滨村村规民约 第三条 (its title), as the pages
+    number it (portal/rules/labels.py)."""
+    return f"{document_title} 第{cn_number(position)}条" + (f" {title}" if title else "")
 
 
 def _version_time(version: RuleVersion) -> datetime | None:
@@ -192,6 +197,7 @@ def index_rule_document(document: RuleDocument) -> None:
             title=article_title(document.title, article.position, article.title),
             text=article.body,
             at=_version_time(version),
+            also=f"第{article.position}条",  # 第3条 finds 第三条
         )
 
 
@@ -242,10 +248,28 @@ def _contains(column, text: str):
     return column.like(f"%{escape_like(text)}%", escape="\\")
 
 
+def _first_of_its_text(village: Village):
+    """An article the same in several public versions (in force, and again in the one
+    under consultation or vote) is one result: its first entry stands for the rest."""
+    entry, same = SearchEntry, sa.orm.aliased(SearchEntry)
+    earlier = (
+        sa.select(same.id)
+        .where(
+            same.village_id == village.id,
+            same.source == SearchSource.RULE_ARTICLE,
+            same.title == entry.title,
+            same.text == entry.text,
+            same.source_id < entry.source_id,
+        )
+        .exists()
+    )
+    return sa.or_(entry.source != SearchSource.RULE_ARTICLE, ~earlier)
+
+
 def search_select(village: Village, query: Query) -> sa.Select:
     """The village's entries that match `query`, best first: title hits, then newest."""
     entry = SearchEntry
-    stmt = sa.select(entry).where(entry.village_id == village.id)
+    stmt = sa.select(entry).where(entry.village_id == village.id, _first_of_its_text(village))
     if _is_postgres():
         match = tsquery_match(query)
         if match is not None:
@@ -276,6 +300,8 @@ class Result:
     number: int | None = None
     position: int | None = None
     state: VersionState | None = None
+    # Every public version with this very article, oldest first: (number, state).
+    versions: tuple[tuple[int, VersionState], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -288,7 +314,8 @@ class SearchPage:
 
 def search(village: Village, q: str | None, page: int = 1) -> SearchPage:
     """A page of results for `q` in `village`. Costs at most three statements: the
-    count, the page, and the rule articles' versions for their links."""
+    count, the page, and the rule articles' versions for their links. An article the same
+    in several public versions is one result, with each version it belongs to."""
     q = (q or "").strip()
     query = parse_query(q)
     if not query:
@@ -298,37 +325,69 @@ def search(village: Village, q: str | None, page: int = 1) -> SearchPage:
     )
     entries = list(pagination.items)
     article_ids = [e.source_id for e in entries if e.source == SearchSource.RULE_ARTICLE]
-    where = {}
-    if article_ids:
-        rows = db.session.execute(
-            sa.select(
-                RuleArticle.id,
-                RuleArticle.position,
-                RuleVersion.document_id,
-                RuleVersion.number,
-                RuleVersion.state,
-            )
-            .join(RuleVersion, RuleArticle.version_id == RuleVersion.id)
-            .where(RuleArticle.id.in_(article_ids))
-        )
-        where = {row.id: row for row in rows}
+    where = _article_places(article_ids)
     words = query.words
     results = []
     for e in entries:
         found = Result(e.source, e.source_id, e.title, snippet(e.text, words), e.updated_at)
         if e.source == SearchSource.RULE_ARTICLE:
-            article = where.get(e.source_id)
-            if article is None:  # gone since the page was counted
+            places = where.get(e.source_id)
+            if not places:  # gone since the page was counted
                 continue
+            place = next((p for p in places if p.is_self), places[0])
             found = dataclasses.replace(
                 found,
-                document_id=article.document_id,
-                number=article.number,
-                position=article.position,
-                state=article.state,
+                title=place.document_title
+                + " "
+                + article_label(place.position)
+                + (f" {place.title}" if place.title else ""),
+                document_id=place.document_id,
+                number=place.number,
+                position=place.position,
+                state=place.state,
+                versions=tuple((p.number, p.state) for p in places),
             )
         results.append(found)
     return SearchPage(q, query, pagination, results)
+
+
+def _article_places(article_ids: list[int]) -> dict[int, list]:
+    """For each found article: where it stands (document, number, position) and every
+    public version of its document that has the same article, oldest first. One statement."""
+    if not article_ids:
+        return {}
+    found, version = sa.orm.aliased(RuleArticle), sa.orm.aliased(RuleVersion)
+    same, holder = sa.orm.aliased(RuleArticle), sa.orm.aliased(RuleVersion)
+    rows = db.session.execute(
+        sa.select(
+            found.id,
+            found.position,
+            found.title,
+            RuleDocument.title.label("document_title"),
+            holder.document_id,
+            holder.number,
+            holder.state,
+            (same.id == found.id).label("is_self"),
+        )
+        .join(version, found.version_id == version.id)
+        .join(RuleDocument, RuleDocument.id == version.document_id)
+        .join(holder, holder.document_id == version.document_id)
+        .join(
+            same,
+            sa.and_(
+                same.version_id == holder.id,
+                same.position == found.position,
+                same.body == found.body,
+                same.title.is_not_distinct_from(found.title),
+            ),
+        )
+        .where(found.id.in_(article_ids), holder.state.in_(PUBLIC_VERSION_STATES))
+        .order_by(found.id, holder.number)
+    )
+    places: dict[int, list] = {}
+    for row in rows:
+        places.setdefault(row.id, []).append(row)
+    return places
 
 
 # --- snippets ---------------------------------------------------------------------

@@ -25,20 +25,23 @@ from portal.villages.models import Village
 bp = Blueprint("search", __name__)
 
 
-def result_url(village: Village, result: services.Result) -> str:
+def result_url(village: Village, result: services.Result, number: int | None = None) -> str:
+    """A result's page; for a rule article, its place in version `number` (by default the
+    version it was found in)."""
     if result.kind == SearchSource.NOTICE:
         return url_for("notices.show", village=village.slug, notice_id=result.source_id)
+    number = number if number is not None else result.number
     anchor = f"article-{result.position}"
     try:
         return url_for(
             "rules.version",
             village=village.slug,
             document_id=result.document_id,
-            number=result.number,
+            number=number,
             _anchor=anchor,
         )
     except BuildError:  # the rules pages' address, as DESIGN.md 4 fixes it
-        return f"/v/{village.slug}/rules/{result.document_id}/versions/{result.number}#{anchor}"
+        return f"/v/{village.slug}/rules/{result.document_id}/versions/{number}#{anchor}"
 
 
 @bp.get("/v/<village>/search")

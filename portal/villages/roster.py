@@ -22,32 +22,36 @@ there: the lines whose date differs are listed instead), so adding a birth-date
 column to the same roster and importing it again fills the dates in, and importing
 it a third time changes nothing.
 
-The work runs as a job (`RosterImport`): the upload creates the job row, a
-background thread checks and writes, and reports progress on the job row through
-short transactions of its own, which the job page polls. On SQLite the write
-phase holds the database's single write lock, so progress is reported there only
-while checking; PostgreSQL reports both phases. With `ROSTER_IMPORT_SYNC` set
-(tests), the job runs inside the upload request.
+The work runs as a job (`RosterImport`), never in the web request: the upload queues
+the job row and keeps the file on disk, and a thread of the app's import pool checks
+and writes, reporting progress on the job row through short transactions of its own,
+which the job page polls. A job left queued or interrupted by a server that stopped is
+run again by `flask tick` (run from cron), from the kept file; whichever runner claims
+the job first runs it, once. On SQLite the write phase holds the database's single
+write lock, so progress is reported there only while checking; PostgreSQL reports both
+phases. With `ROSTER_IMPORT_SYNC` set (tests), the job runs inside the upload request.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 import threading
 import unicodedata
 import zipfile
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import date, datetime
-from pathlib import PurePosixPath
+from datetime import date, datetime, timedelta
+from pathlib import Path, PurePosixPath
 
 import sqlalchemy as sa
 from flask import Flask, current_app, has_request_context, request
 from flask_babel import lazy_gettext as _l
 
-from portal import clock
+from portal import clock, tick
 from portal.audit.services import record_action
 from portal.auth.models import Role, User
 from portal.database import write_transaction
@@ -640,11 +644,55 @@ def read_upload(stream, limit: int = MAX_BYTES) -> bytes:
     return data
 
 
-def start_import(village: Village, actor, data: bytes, filename: str, file_format: str) -> int:
-    """Create the job and run it (in a thread, or here when ROSTER_IMPORT_SYNC); return its id.
+# The uploaded files of jobs not yet run, named by the job's id, kept until the job is
+# over: a job queued or interrupted is run again from its file by `flask tick`.
+def upload_dir() -> Path:
+    """`ROSTER_IMPORT_DIR`, by default `<instance>/roster-imports`. With more than one app
+    server it is a directory they share, as the notices' attachments are."""
+    configured = current_app.config.get("ROSTER_IMPORT_DIR")
+    return Path(configured) if configured else Path(current_app.instance_path) / "roster-imports"
 
-    One import at a time per village: a second upload while one is running is refused
-    (on SQLite the running import also holds the database's only write lock).
+
+def _upload_paths(job_id: int) -> tuple[Path, Path]:
+    folder = upload_dir()
+    return folder / f"{job_id}.upload", folder / f"{job_id}.json"
+
+
+def _keep_upload(job_id: int, data: bytes, ip: str | None) -> None:
+    data_path, meta_path = _upload_paths(job_id)
+    data_path.parent.mkdir(parents=True, exist_ok=True)
+    data_path.write_bytes(data)
+    meta_path.write_text(json.dumps({"ip": ip}), encoding="utf-8")
+
+
+def _kept_upload(job_id: int) -> tuple[bytes, str | None] | None:
+    data_path, meta_path = _upload_paths(job_id)
+    try:
+        data = data_path.read_bytes()
+    except FileNotFoundError:
+        return None
+    try:
+        ip = json.loads(meta_path.read_text(encoding="utf-8")).get("ip")
+    except (OSError, ValueError, AttributeError):
+        ip = None
+    return data, ip
+
+
+def _drop_upload(job_id: int) -> None:
+    for path in _upload_paths(job_id):
+        path.unlink(missing_ok=True)
+
+
+def start_import(village: Village, actor, data: bytes, filename: str, file_format: str) -> int:
+    """Queue the job and hand it to the import threads (or run it here when
+    ROSTER_IMPORT_SYNC); return its id.
+
+    The job is queued in the database with its file kept on disk before the upload is
+    answered, so a server restarting before or during the import loses nothing: `flask
+    tick` runs what is queued or was interrupted. One import at a time per village: a
+    second upload while one is running is refused (on SQLite the running import also
+    holds the database's only write lock); one that stopped reporting is set aside as
+    interrupted, its file with it, and this upload takes its place.
     """
     running = db.session.scalars(
         sa.select(RosterImport).where(
@@ -658,43 +706,173 @@ def start_import(village: Village, actor, data: bytes, filename: str, file_forma
         created_by_id=actor.id,
         filename=clean_filename(filename),
         file_format=file_format,
+        status=RosterImportStatus.QUEUED,
     )
+    app = current_app._get_current_object()
+    inline = bool(app.config.get("ROSTER_IMPORT_SYNC"))
+    ip = request.remote_addr if has_request_context() else None
+    superseded = [old.id for old in running]
+    job_id = None
     try:
         db.session.add(job)
         db.session.flush()
         job_id = job.id
+        if superseded:
+            _set_aside(superseded)
+        if not inline:
+            _keep_upload(job_id, data, ip)
         db.session.commit()
     except sa.exc.OperationalError as exc:  # the write lock stayed taken past busy_timeout
         db.session.rollback()
+        if job_id is not None:
+            _drop_upload(job_id)
         raise RosterFileError("import_running") from exc
-    args = (
-        job_id,
-        village.id,
-        actor.id,
-        data,
-        request.remote_addr if has_request_context() else None,
-    )
-    app = current_app._get_current_object()
-    if app.config.get("ROSTER_IMPORT_SYNC"):
-        run_import(*args)
+    except BaseException:
+        db.session.rollback()
+        if job_id is not None:
+            _drop_upload(job_id)
+        raise
+    for old_id in superseded:
+        _drop_upload(old_id)
+    if inline:
+        run_job(job_id, upload=(data, ip))
     else:
-        thread = threading.Thread(
-            target=_run_in_thread, args=(app, *args), name=f"roster-import-{job_id}", daemon=True
-        )
-        thread.start()
-        _threads[job_id] = thread
+        _submit(app, job_id)
     return job_id
 
 
-_threads: dict[int, threading.Thread] = {}
+def _set_aside(job_ids: list[int]) -> None:
+    """Mark interrupted jobs over, inside the caller's transaction, if they are still
+    silent (a `flask tick` may have taken one up meanwhile)."""
+    db.session.execute(
+        sa.update(RosterImport)
+        .where(
+            RosterImport.id.in_(job_ids),
+            RosterImport.finished_at.is_(None),
+            RosterImport.updated_at < _stale_before(clock.now()),
+        )
+        .values(
+            status=RosterImportStatus.FAILED,
+            errors=[{"line": 0, "code": "interrupted", "params": {}}],
+            error_count=1,
+            updated_at=clock.now(),
+            finished_at=clock.now(),
+        )
+        .execution_options(synchronize_session=False)
+    )
 
 
-def _run_in_thread(app: Flask, *args) -> None:
+# The import threads of this process: one at a time, so imports queue up behind each
+# other instead of crowding the web worker. Started on the first upload; a job's future
+# is kept until it is done (tests wait on it).
+_pool: ThreadPoolExecutor | None = None
+_pool_lock = threading.Lock()
+_futures: dict[int, Future] = {}
+
+
+def _submit(app: Flask, job_id: int) -> None:
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            _pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="roster-import")
+        future = _pool.submit(_run_in_app, app, job_id)
+        _futures[job_id] = future
+    future.add_done_callback(lambda _done: _futures.pop(job_id, None))
+
+
+def wait_for_imports(timeout: float | None = None) -> None:
+    """Wait until the jobs handed to this process's import threads are done."""
+    for future in list(_futures.values()):
+        future.result(timeout)
+
+
+def _run_in_app(app: Flask, job_id: int) -> None:
+    with app.app_context():
+        try:
+            run_job(job_id)
+        finally:
+            db.session.remove()
+
+
+def _stale_before(now: datetime) -> datetime:
+    return now - timedelta(seconds=STALE_AFTER_SECONDS)
+
+
+def claim_job(job_id: int, now: datetime | None = None) -> bool:
+    """Take a queued job, or one interrupted (silent past STALE_AFTER_SECONDS), to run it.
+
+    One statement that only one runner can win: the import threads of any app server
+    and `flask tick` may reach for the same job, and exactly one of them runs it. The
+    job starts afresh (an interrupted one wrote nothing: its write is one transaction).
+    """
+    now = now or clock.now()
+    waiting = sa.or_(
+        RosterImport.status == RosterImportStatus.QUEUED,
+        RosterImport.updated_at < _stale_before(now),
+    )
+    with db.engine.begin() as connection:
+        claimed = connection.execute(
+            sa.update(RosterImport)
+            .where(RosterImport.id == job_id, RosterImport.finished_at.is_(None), waiting)
+            .values(
+                status=RosterImportStatus.CHECKING,
+                total_rows=0,
+                checked_rows=0,
+                written_rows=0,
+                updated_at=clock.now(),
+            )
+        )
+    return claimed.rowcount == 1
+
+
+def run_job(
+    job_id: int, upload: tuple[bytes, str | None] | None = None, now: datetime | None = None
+) -> bool:
+    """Claim the job and run it from `upload` (the file and the uploader's address) or
+    from its kept file; False if another runner has it or it is over."""
+    if not claim_job(job_id, now):
+        return False
+    if upload is not None:
+        run_import(job_id, *upload)
+        return True
     try:
-        with app.app_context():
-            run_import(*args)
+        kept = _kept_upload(job_id)
+        if kept is None:  # its file is gone: nothing to run it from
+            _finish(
+                job_id,
+                RosterImportStatus.FAILED,
+                [{"line": 0, "code": "interrupted", "params": {}}],
+                1,
+            )
+        else:
+            run_import(job_id, *kept)
     finally:
-        _threads.pop(args[0], None)
+        _drop_upload(job_id)
+    return True
+
+
+def run_waiting_imports(now: datetime) -> int:
+    """`flask tick`: run the imports queued, or interrupted by a server that stopped,
+    oldest first; how many were run."""
+    waiting = list(
+        db.session.scalars(
+            sa.select(RosterImport.id)
+            .where(
+                RosterImport.finished_at.is_(None),
+                sa.or_(
+                    RosterImport.status == RosterImportStatus.QUEUED,
+                    RosterImport.updated_at < _stale_before(now),
+                ),
+            )
+            .order_by(RosterImport.id)
+            .limit(100)
+        )
+    )
+    db.session.rollback()
+    return sum(1 for job_id in waiting if run_job(job_id, now=now))
+
+
+tick.register("roster.imports", run_waiting_imports)
 
 
 def report_progress(job_id: int, **values) -> None:
@@ -716,10 +894,17 @@ def _finish(job_id: int, status: RosterImportStatus, errors: list[dict], error_c
     )
 
 
-def run_import(job_id: int, village_id: int, actor_id: int, data: bytes, ip: str | None) -> None:
-    """Check every row, then write them all in one transaction, or nothing."""
+def run_import(job_id: int, data: bytes, ip: str | None) -> None:
+    """Check every row, then write them all in one transaction, or nothing.
+
+    The job row's counters grow as the work goes: checked rows every CHUNK rows, and
+    written rows every CHUNK rows where another connection can see them while the write
+    transaction is open (PostgreSQL; SQLite has one write lock, which the write holds).
+    """
     try:
-        report_progress(job_id, status=RosterImportStatus.CHECKING)
+        job = db.session.get(RosterImport, job_id)
+        village_id, actor_id = job.village_id, job.created_by_id
+        db.session.rollback()
         try:
             _header_line, columns, table = read_table(data, detect_format(data))
         except RosterFileError as exc:
@@ -733,8 +918,6 @@ def run_import(job_id: int, village_id: int, actor_id: int, data: bytes, ip: str
             return
 
         report_progress(job_id, status=RosterImportStatus.WRITING)
-        # A separate connection cannot write while this transaction holds SQLite's
-        # one write lock: there, the written count jumps to the end at commit.
         write_progress = None
         if db.engine.dialect.name != "sqlite":
 
@@ -744,7 +927,7 @@ def run_import(job_id: int, village_id: int, actor_id: int, data: bytes, ip: str
         write_transaction()
         village = db.session.get(Village, village_id)
         job = db.session.get(RosterImport, job_id)
-        actor = db.session.get(User, actor_id)
+        actor = db.session.get(User, actor_id) if actor_id else None
         result = apply_roster(village, checked.rows, write_progress)
         counts = {k: v for k, v in result.items() if not k.endswith("_lines")}
         log = record_action(
@@ -775,7 +958,8 @@ STALE_AFTER_SECONDS = 600
 
 
 def is_interrupted(job: RosterImport) -> bool:
-    """A job that stopped reporting (its server restarted, say) will never finish."""
+    """A job that stopped reporting (its server restarted, say): `flask tick` runs it again
+    from its file, or a new upload sets it aside."""
     if job.finished:
         return False
     return (clock.now() - job.updated_at).total_seconds() > STALE_AFTER_SECONDS

@@ -7,7 +7,8 @@ from functools import cache
 import sqlalchemy as sa
 
 from portal.extensions import db
-from portal.paging import Page, contains_pattern, page_of, paged
+from portal.paging import Page, clamp_page, contains_pattern
+from portal.villages.doors import sort_by_door
 from portal.villages.models import Grid, Household, Resident, Town, Village
 
 
@@ -84,17 +85,27 @@ def _has_account(resident_id) -> sa.Exists:
 def search_households(village: Village, q: str, page: int, per_page: int = 20) -> Page:
     """Households of `village` whose door number, or one of whose residents' names, contains `q`.
 
-    Ordered as people read door numbers ("2号" before "10号"), then by id. The items
-    are rows of what the list shows: id, door_number, grid_name (None outside any grid).
+    Ordered as people read door numbers (一组 before 二组 and 十一组, 2号 before 10号:
+    `portal.villages.doors`), then by id. The items are rows of what the list shows: id,
+    door_number, grid_name (None outside any grid). The village's matching households
+    are read in one statement (a village has at most a few thousand) and ordered here,
+    since no portable SQL orders Chinese numerals; the total is their number.
     """
     params = {"village_id": village.id, "pattern": contains_pattern(q) if q else None}
-    return page_of(_household_statements(bool(q)), params, page, per_page)
+    rows = db.session.execute(_household_statement(bool(q)), params).all()
+    return _page_by_door(sort_by_door(rows), page, per_page)
+
+
+def _page_by_door(rows: list, page: int, per_page: int) -> Page:
+    page = clamp_page(page)
+    start = (page - 1) * per_page
+    return Page(rows[start : start + per_page], len(rows), page, per_page)
 
 
 @cache
-def _household_statements(searching: bool) -> tuple[sa.Select, sa.Select]:
-    """The households list's page and count, built once. The grid is joined on this
-    village's grids only, so the database reads a few grids, not every grid of the city."""
+def _household_statement(searching: bool) -> sa.Select:
+    """The households list's rows, built once. The grid is joined on this village's grids
+    only, so the database reads a few grids, not every grid of the city."""
     village_id = sa.bindparam("village_id", type_=sa.Integer)
     where = [Household.village_id == village_id]
     if searching:
@@ -108,14 +119,12 @@ def _household_statements(searching: bool) -> tuple[sa.Select, sa.Select]:
             .exists()
         )
         where.append(sa.or_(Household.door_number.like(pattern, escape="\\"), by_name))
-    query = (
+    return (
         sa.select(Household.id, Household.door_number, Grid.name.label("grid_name"))
         .outerjoin(Grid, sa.and_(Grid.id == Household.grid_id, Grid.village_id == village_id))
         .where(*where)
-        .order_by(sa.func.length(Household.door_number), Household.door_number, Household.id)
+        .order_by(Household.id)
     )
-    count = sa.select(sa.func.count()).select_from(Household).where(*where)
-    return paged(query), count
 
 
 def members_of(household_ids: list[int]) -> dict[int, list]:
@@ -153,14 +162,31 @@ def search_residents(
 ) -> Page:
     """Residents of `village` whose name contains `q`; `account` "with" or "without" filters
     on whether they have an account, `roster` "current" or "left" on whether they are still
-    on the roster. The items are rows of what the list shows: id, name, birth_year, gender,
-    door_number, registered, left_on, left_reason, created_at."""
+    on the roster. The items are rows of what the list shows: id, household_id, name,
+    birth_year, gender, door_number, registered, left_on, left_reason, created_at. They
+    are ordered as people read door numbers, then by id (see `search_households`)."""
     if account not in ("with", "without"):
         account = None
     if roster not in ROSTER_STATES:
         roster = None
     params = {"village_id": village.id, "pattern": contains_pattern(q) if q else None}
-    return page_of(_resident_statements(bool(q), account, roster), params, page, per_page)
+    per_household, rows_of = _resident_statements(bool(q), account, roster)
+    households = sort_by_door(db.session.execute(per_household, params).all())
+    page = clamp_page(page)
+    start = (page - 1) * per_page
+    # The households the page's window falls in, and how many of their residents come
+    # before the window.
+    wanted, skip, seen = [], 0, 0
+    for household in households:
+        if seen + household.found > start and seen < start + per_page:
+            if not wanted:
+                skip = start - seen
+            wanted.append(household.id)
+        seen += household.found
+    rank = {household_id: n for n, household_id in enumerate(wanted)}
+    rows = db.session.execute(rows_of, {**params, "ids": wanted}).all()
+    rows.sort(key=lambda row: (rank[row.household_id], row.id))
+    return Page(rows[skip : skip + per_page], seen, page, per_page)
 
 
 def resident_row(village: Village, resident_id: int):
@@ -174,6 +200,7 @@ def _resident_list_columns(village_id) -> sa.Select:
     """What a row of the residents list shows, its household joined on this village only."""
     return sa.select(
         Resident.id,
+        Resident.household_id,
         Resident.name,
         Resident.birth_year,
         Resident.gender,
@@ -201,34 +228,38 @@ def _resident_row_statement() -> sa.Select:
 def _resident_statements(
     searching: bool, account: str | None, roster: str | None = None
 ) -> tuple[sa.Select, sa.Select]:
-    """The residents list's page and count, built once for each shape of search.
+    """The residents list's households and rows, built once for each shape of search.
 
-    The household join names the village too, so the database reads this village's
-    households by their index instead of choosing to scan every household of the city.
+    First how many residents the search finds in each household of this village (a
+    village has far fewer households than residents): ordered by door number here, they
+    tell which households a page's window falls in; then only those households'
+    residents are read in full. The household join names the village too, so the
+    database reads this village's households by their index instead of choosing to
+    scan every household of the city.
     """
     village_id = sa.bindparam("village_id", type_=sa.Integer)
     where = [Resident.village_id == village_id]
     if searching:
         where.append(Resident.name.like(sa.bindparam("pattern", type_=sa.String), escape="\\"))
-    # The count has no join whose estimate a scalar filter could mislead, and there the
-    # scalar form is the one that never becomes a hash of the whole user table.
-    counted = list(where)
     if account == "with":
         where.append(_has_account(Resident.id))
-        counted.append(_account_of(Resident.id).is_not(None))
     elif account == "without":
         where.append(~_has_account(Resident.id))
-        counted.append(_account_of(Resident.id).is_(None))
     if roster == "current":
         where.append(Resident.left_on.is_(None))
-        counted.append(Resident.left_on.is_(None))
     elif roster == "left":
         where.append(Resident.left_on.is_not(None))
-        counted.append(Resident.left_on.is_not(None))
-    query = (
-        _resident_list_columns(village_id)
+    per_household = (
+        sa.select(Household.id, Household.door_number, sa.func.count(Resident.id).label("found"))
+        .join(
+            Resident,
+            sa.and_(Resident.household_id == Household.id, Household.village_id == village_id),
+        )
         .where(*where)
-        .order_by(sa.func.length(Household.door_number), Household.door_number, Resident.id)
+        .group_by(Household.id, Household.door_number)
+        .order_by(Household.id)
     )
-    count = sa.select(sa.func.count()).select_from(Resident).where(*counted)
-    return paged(query), count
+    rows = _resident_list_columns(village_id).where(
+        Resident.household_id.in_(sa.bindparam("ids", expanding=True)), *where
+    )
+    return per_household, rows

@@ -104,15 +104,17 @@ def test_village_for_unknown_town_refused(client, admin):
 
 def test_appoint_and_revoke_committee_member(client, admin):
     village = VillageFactory()
-    user = UserFactory(phone="13912345678")
+    user = villager(village)
     login_as(client, admin)
     response = client.post(
         "/admin/committee",
-        data={"committee-phone": "13912345678", "committee-village_id": village.id},
+        data={"committee-phone": user.phone, "committee-village_id": village.id},
     )
     assert response.status_code == 303
-    grant = db.session.scalar(sa.select(RoleGrant).where(RoleGrant.user_id == user.id))
-    assert grant.role == Role.COMMITTEE and grant.village_id == village.id
+    grant = db.session.scalar(
+        sa.select(RoleGrant).where(RoleGrant.user_id == user.id, RoleGrant.role == Role.COMMITTEE)
+    )
+    assert grant.village_id == village.id
     response = client.post(f"/admin/grants/{grant.id}/revoke", headers=htmx_headers())
     assert response.status_code == 200 and response.headers["HX-Redirect"] == "/admin/"
     db.session.refresh(grant)

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import pytest
+import sqlalchemy as sa
 from argon2 import PasswordHasher
 
+from portal.auth.models import LoginSession
 from portal.auth.passwords import needs_rehash
+from portal.auth.sessions import token_hash
 from portal.extensions import db
 from tests.auth.conftest import user_by_phone
 from tests.factories import PASSWORD, UserFactory, villager
@@ -77,7 +80,10 @@ def test_login_starts_a_new_session(client, person):
     login(client, person.phone)
     with client.session_transaction() as session:
         assert "planted" not in session
-        assert session["_user_id"] == person.get_id()
+        ident, version, token = session["_user_id"].split(":")
+    assert (ident, version) == (str(person.id), "1") and len(token) >= 32
+    row = db.session.scalar(sa.select(LoginSession).where(LoginSession.user_id == person.id))
+    assert row.token_hash == token_hash(token) and row.revoked_at is None
 
 
 def test_wrong_password_and_unknown_phone_read_the_same(client, person):

@@ -18,6 +18,7 @@ pytestmark = pytest.mark.browser
 
 TITLE = "村口路灯维修完成的公示"
 QUESTION = "路灯晚上几点开、几点关？"
+CAPTION = "村口修好的路灯"
 
 
 @pytest.fixture
@@ -72,11 +73,16 @@ def test_publish_with_a_photo_find_it_and_ask(
     page.get_by_label("正文").fill(
         "村口至三组的 12 盏路灯已全部修好，维修费用 3,600 元，由村集体收入支出。"
     )
-    page.get_by_label("附件（可不传）").set_input_files(str(photo))
+    page.get_by_label("照片或 PDF 文件").first.set_input_files(str(photo))
+    page.get_by_label("说明（照片必填）").first.fill(CAPTION)
     page.get_by_role("button", name="保存草稿").click()
     expect(page.get_by_role("heading", name=TITLE)).to_be_visible()
     expect(page.get_by_text("路灯照片.png").first).to_be_visible()
-    page.get_by_role("button", name="发布", exact=True).click()
+    # Publishing shows the notice as villagers will see it first, then takes a confirmation.
+    page.get_by_role("link", name="预览并发布").click()
+    expect(page.get_by_role("heading", name="发布前预览")).to_be_visible()
+    expect(page.locator(".notice-preview img")).to_have_attribute("alt", CAPTION)
+    page.get_by_role("button", name="确认发布").click()
     expect(page.get_by_text("公告已发布")).to_be_visible()
     assert len(list(attachment_dir.iterdir())) == 1
 
@@ -104,7 +110,7 @@ def test_publish_with_a_photo_find_it_and_ask(
         image = reader.locator(".notice-image img")
         image.scroll_into_view_if_needed()
         expect(image).to_be_visible()
-        expect(image).to_have_attribute("alt", "路灯照片.png")
+        expect(image).to_have_attribute("alt", CAPTION)
         reader.wait_for_function(
             "() => { const i = document.querySelector('.notice-image img');"
             " return i && i.complete && i.naturalWidth === 640; }"

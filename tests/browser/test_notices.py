@@ -42,6 +42,6 @@ def test_a_logged_in_reader_is_counted_once(page, live_server):
     expect(page).to_have_url(f"{live_server}/v/hubin/notices")
     page.locator(".notice-link").first.click()
     count = page.locator("#read-count")
-    expect(count).to_have_text("1 人")
+    expect(count).to_have_text("1 位村民已读")
     page.reload()
-    expect(count).to_have_text("1 人")
+    expect(count).to_have_text("1 位村民已读")

@@ -23,6 +23,7 @@ pytestmark = pytest.mark.browser
 
 PARTIAL_BUDGET = 4096  # bytes compressed: DESIGN.md 6, an htmx partial at most 4 KB
 DEMO_VOTER = "13800000010"  # on the roll of the demo's open vote, has not voted
+PHONE = {"width": 360, "height": 640}
 
 
 @pytest.fixture(scope="module")
@@ -85,7 +86,7 @@ def log_in(page, phone: str, next_path: str) -> None:
     page.get_by_label("手机号").fill(phone)
     page.get_by_label("密码").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="登录", exact=True).click()
-    page.wait_for_url(f"**{next_path}")
+    page.wait_for_url(lambda url: "/login" not in url and url.endswith(next_path))
 
 
 def ballot_count(live_app, phone: str, number: int = 2) -> int:
@@ -149,9 +150,11 @@ def test_villager_casts_then_changes_a_ballot_in_place(
     assert first.request.headers.get("hx-request") == "true"
     assert first.request.headers.get("hx-target") == "vote"
     assert "<html" not in first.text()
-    expect(panel.get_by_role("button", name="更改我的投票")).to_be_visible()
     expect(page.locator("#vote .vote-done")).to_have_text("您的投票已记录：赞成。")
     expect(page.locator("#vote-live .turnout")).to_contain_text("已投票")
+    expect(panel.get_by_role("button", name="更改我的投票")).to_be_hidden()
+    panel.get_by_text("想更改投票？").click()
+    expect(panel.get_by_role("button", name="更改我的投票")).to_be_visible()
 
     second = cast_in_place(page, "反对", "更改我的投票")
     expect(page.locator("#vote .vote-done")).to_have_text("您的投票已更改为：反对。")
@@ -170,6 +173,22 @@ def test_villager_casts_then_changes_a_ballot_in_place(
         f"{sent} bytes sent ({encoding})"
     )
     assert compressed < PARTIAL_BUDGET and sent < PARTIAL_BUDGET
+
+
+def test_on_a_phone_the_ballot_and_then_its_confirmation_are_on_the_first_screen(
+    page, demo_document, demo_voter
+):
+    page.set_viewport_size(PHONE)
+    log_in(page, demo_voter, version_path(demo_document, 2))
+    choices = page.locator("#vote .choice")
+    page.reload()
+    expect(choices).to_have_count(3)
+    for index in range(3):
+        box = choices.nth(index).bounding_box()
+        assert box["y"] + box["height"] <= PHONE["height"], f"choice {index} at {box}"
+    cast_in_place(page, "赞成", "投票")
+    box = page.locator("#vote .vote-confirmed").bounding_box()
+    assert box["y"] + box["height"] <= PHONE["height"], f"the confirmation is at {box}"
 
 
 def voter_without_ballot(live_app) -> str:
@@ -218,6 +237,7 @@ def test_ballot_cast_and_changed_without_javascript(browser, live_server, live_a
         page.wait_for_url(f"**{path}#vote")
         expect(page.locator(".flash")).to_contain_text("您的投票已记录：弃权。")
         expect(page.locator("#vote .my-ballot")).to_have_text("您已投票：弃权")
+        panel.get_by_text("想更改投票？").click()
         panel.get_by_label("赞成", exact=True).check()
         panel.get_by_role("button", name="更改我的投票").click()
         page.wait_for_url(f"**{path}#vote")

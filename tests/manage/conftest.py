@@ -14,9 +14,10 @@ from tests.factories import VillageFactory, official
 
 
 @pytest.fixture
-def app_config() -> dict:
-    # Run roster imports inside the upload request, so tests see the finished job.
-    return {"ROSTER_IMPORT_SYNC": True}
+def app_config(tmp_path) -> dict:
+    # Run roster imports inside the upload request, so tests see the finished job; the
+    # files of queued jobs go to the test's own folder.
+    return {"ROSTER_IMPORT_SYNC": True, "ROSTER_IMPORT_DIR": str(tmp_path / "roster-imports")}
 
 
 @pytest.fixture

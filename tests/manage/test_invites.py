@@ -294,3 +294,104 @@ def test_households_page_links_to_issue_prefilled(client, committee, household):
     page = client.get("/v/hubin/manage/invites?door=8号&name=王芳").text
     assert 'value="8号"' in page and 'value="王芳"' in page
     assert count(InviteCode) == 0
+
+
+def register_with(app, code: str, name: str, phone: str) -> None:
+    from portal.auth import services as identity
+
+    with app.test_request_context():
+        identity.register_with_invite(
+            phone=phone, password="green-tea-river-9", name=name, code=code
+        )
+    db.session.commit()
+
+
+def listed(client, status: str) -> str:
+    return client.get(f"/v/hubin/manage/invites?status={status}").text
+
+
+def test_a_household_code_a_member_registered_with_is_used_until_everyone_has(
+    app, client, village, committee, household
+):
+    as_user(client, committee)
+    client.post("/v/hubin/manage/invites", data={"door_number": "8号"})
+    [invite] = codes()
+    register_with(app, invite.code, "王芳", "13900000011")
+    assert services.statuses_of(codes()) == {invite.id: "used"}
+    assert services.unused_invite_count(village) == 0
+    used = listed(client, "used")
+    assert invite.code in used and "已使用（家里没注册的人还能用）" in used
+    assert invite.code not in listed(client, "unused") and invite.code not in listed(
+        client, "spent"
+    )
+    assert "还没有邀请码" not in used
+
+    register_with(app, invite.code, "王强", "13900000012")
+    assert services.statuses_of(codes()) == {invite.id: "spent"}
+    assert invite.code in listed(client, "spent")
+    empty = listed(client, "used")
+    assert invite.code not in empty and "没有这种状态的邀请码" in empty
+
+
+def test_a_household_code_issued_after_someone_registered_is_used_by_the_rest(
+    client, village, committee, household
+):
+    UserFactory(resident=household.residents[0], status=RegistrationStatus.VERIFIED)
+    code = InviteCodeFactory(household=household, code="HALFWAY2")
+    assert services.statuses_of([code]) == {code.id: "used"}
+    as_user(client, committee)
+    assert "HALFWAY2" in listed(client, "used")
+
+
+def test_the_supervisor_sees_codes_exist_their_state_and_use_but_never_the_codes(
+    app, client, village, committee, supervisor, household
+):
+    waiting = InviteCodeFactory(household=household, code="SECRET22")
+    home = HouseholdFactory(village=village, door_number="9号")
+    person = ResidentFactory(household=home, name="赵敏")
+    used = InviteCodeFactory(household=home, resident=person, code="SECRET33")
+    register_with(app, "SECRET33", "赵敏", "13900000013")
+
+    as_user(client, supervisor)
+    for page in (
+        client.get("/v/hubin/manage/invites").text,
+        client.get(f"/v/hubin/manage/invites?issued={waiting.id},{used.id}").text,
+        client.get(f"/v/hubin/manage/invites?batch={waiting.id},{used.id},2").text,
+        client.get("/v/hubin/manage/invites?status=unused").text,
+    ):
+        assert "SECRET22" not in page and "SECRET33" not in page
+        assert 'name="ids"' not in page and "invites/print" not in page
+    page = client.get("/v/hubin/manage/invites").text
+    assert "8号" in page and "9号" in page and "赵敏" in page
+    assert "未使用" in page and "已使用" in page
+    assert used_date(used) in page  # when it was used
+    for query in (f"?ids={waiting.id}", f"?first={waiting.id}&last={used.id}", ""):
+        response = client.get(f"/v/hubin/manage/invites/print{query}")
+        assert response.status_code == 403 and "SECRET22" not in response.text
+
+    as_user(client, committee)
+    page = client.get("/v/hubin/manage/invites").text
+    assert "SECRET22" in page and "SECRET33" in page and 'name="ids"' in page
+    assert client.get(f"/v/hubin/manage/invites/print?ids={waiting.id}").status_code == 200
+
+
+def used_date(code: InviteCode) -> str:
+    from portal.i18n import format_date
+
+    db.session.refresh(code)
+    return format_date(code.used_at)
+
+
+def test_slips_and_households_follow_door_numbers_as_people_read_them(client, village, committee):
+    doors = ["三组1号", "十一组2号", "一组10号", "二组1号", "一组2号", "十组1号"]
+    for door in doors:
+        ResidentFactory(household=HouseholdFactory(village=village, door_number=door))
+    as_user(client, committee)
+    client.post("/v/hubin/manage/invites/bulk")
+    issued = codes()
+    slips = client.get(
+        f"/v/hubin/manage/invites/print?first={issued[0].id}&last={issued[-1].id}"
+    ).text
+    expected = ["一组2号", "一组10号", "二组1号", "三组1号", "十组1号", "十一组2号"]
+    positions = [slips.index(f'class="slip-door">{door}') for door in expected]
+    assert positions == sorted(positions)

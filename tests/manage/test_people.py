@@ -156,8 +156,8 @@ def test_residents_list_shows_birth_year_age_gender_household_and_account(
     page = client.get("/v/hubin/manage/residents").text
     this_year = clock.today_local().year
     assert "共 3 人" in page
-    assert "1980" in page and f"<td>{this_year - 1980}</td>" in page
-    assert "<td>男</td>" in page and "<td>女</td>" in page
+    assert "1980" in page and f'<td data-label="年龄">{this_year - 1980}</td>' in page
+    assert '<td data-label="性别">男</td>' in page and '<td data-label="性别">女</td>' in page
     assert "8号" in page and "12号" in page
     assert page.count('console-tag-ok">已注册<') == 1
     assert page.count('"console-tag">未注册<') == 2
@@ -215,3 +215,74 @@ def test_console_home_counts(client, village, committee, roster):
     assert counts == {"待核实的注册": 1, "户": 2, "村民（花名册）": 3, "未使用的邀请码": 0}
     for path in ("verifications", "invites", "households", "residents", "roles", "roster/import"):
         assert f'href="/v/hubin/manage/{path}' in page
+
+
+def test_households_and_residents_follow_door_numbers_as_people_read_them(
+    client, village, committee
+):
+    """一组 < 二组 < 三组 < 十组 < 十一组 and 2号 < 10号, page after page."""
+    expected = [f"{group}组{n}号" for group in "一二三十" for n in (2, 10)] + ["十一组1号"]
+    for door in reversed(expected):
+        ResidentFactory(household=HouseholdFactory(village=village, door_number=door))
+    as_user(client, committee)
+
+    def doors_on(path: str) -> list[str]:
+        page = client.get(path).text
+        return [door for door in expected if f">{door}<" in page]
+
+    def in_page_order(path: str) -> list[str]:
+        page = client.get(path).text
+        return sorted(doors_on(path), key=lambda door: page.index(f">{door}<"))
+
+    assert in_page_order("/v/hubin/manage/households") == expected
+    assert in_page_order("/v/hubin/manage/residents") == expected
+    partial = client.get(
+        "/v/hubin/manage/households?q=组", headers=htmx_headers("household-results")
+    ).text
+    assert [d for d in sorted(expected, key=lambda d: partial.index(f">{d}<"))] == expected
+
+
+def test_household_pages_split_the_door_order_across_pages(client, village, committee):
+    for n in range(1, 26):
+        HouseholdFactory(village=village, door_number=f"{n}号")
+    as_user(client, committee)
+    first = client.get("/v/hubin/manage/households").text
+    second = client.get("/v/hubin/manage/households?page=2").text
+    assert ">1号<" in first and ">20号<" in first and ">21号<" not in first
+    assert ">21号<" in second and ">25号<" in second and "共 25 户" in second
+
+
+def tile(page: str, label: str) -> str:
+    """The console home's tile with `label`, from its <li> to its end."""
+    end = page.index(f'<span class="tile-label">{label}</span>')
+    return page[page.rindex("<li", 0, end) : page.index("</li>", end)]
+
+
+def test_console_home_marks_what_needs_doing_and_leaves_plain_figures_plain(
+    client, village, committee, roster
+):
+    as_user(client, committee)
+    calm = client.get("/v/hubin/manage/").text
+    assert "tile-urgent" not in tile(calm, "待核实的注册") and "需要处理" not in calm
+    UserFactory(village=village, status=RegistrationStatus.PENDING)
+    page = client.get("/v/hubin/manage/").text
+    waiting = tile(page, "待核实的注册")
+    assert 'class="tile-urgent"' in waiting and "需要处理" in waiting  # in words, not colour
+    for plain in ("户", "村民（花名册）", "未使用的邀请码"):
+        assert "tile-urgent" not in tile(page, plain) and "tile-flag" not in tile(page, plain)
+
+
+def test_residents_pages_cut_across_households_in_door_order(client, village, committee):
+    """Pages of 20 over households of three: every resident once, in door-number order."""
+    for n in range(25, 0, -1):  # created last to first: the order is the door's, not the id's
+        home = HouseholdFactory(village=village, door_number=f"{n}号")
+        for suffix in "甲乙丙":
+            ResidentFactory(household=home, name=f"住户{n:02d}{suffix}")
+    expected = [f"住户{n:02d}{s}" for n in range(1, 26) for s in "甲乙丙"]
+    as_user(client, committee)
+    shown = []
+    for page in (1, 2, 3, 4):
+        text = client.get(f"/v/hubin/manage/residents?q=住户&page={page}").text
+        names = [name for name in expected if f">{name}<" in text]
+        shown += sorted(names, key=lambda name: text.index(f">{name}<"))
+    assert shown == expected

@@ -480,14 +480,18 @@ def test_finished_job_poll_stops_with_286(client, committee, running_job):
 
 
 def test_a_job_that_stopped_reporting_shows_as_interrupted(client, committee, running_job):
+    """Interrupted is not over: `flask tick` runs the job again, so the page keeps watching."""
     running_job.updated_at = clock.now() - timedelta(hours=1)
     db.session.commit()
     as_user(client, committee)
     response = client.get(
         f"/v/hubin/manage/roster/imports/{running_job.id}", headers=htmx_headers("import-status")
     )
-    assert response.status_code == 286
-    assert "导入中断" in response.text
+    assert response.status_code == 200 and 'hx-trigger="every 1s"' in response.text
+    assert "导入中断" in response.text and "系统会重新开始这份导入" in response.text
+    assert 'href="/v/hubin/manage/roster/import"' in response.text
+    plain = client.get(f"/v/hubin/manage/roster/imports/{running_job.id}").text
+    assert '<meta http-equiv="refresh"' in plain and "刷新进度" in plain
 
 
 def test_jobs_of_another_village_are_404(client, other_village, committee):
@@ -618,6 +622,11 @@ def test_an_interrupted_import_does_not_block_the_next(client, village, committe
     response = upload(client, csv_bytes(GOOD_ROWS))
     assert response.status_code == 303
     assert last_job().status == RosterImportStatus.DONE
+    # The upload took the interrupted job's place: it is over, and no tick will run it.
+    set_aside = db.session.get(RosterImport, running_job.id)
+    assert set_aside.status == RosterImportStatus.FAILED and set_aside.finished_at is not None
+    assert [e["code"] for e in set_aside.errors] == ["interrupted"]
+    assert roster.run_waiting_imports(clock.now()) == 0
 
 
 # --- the birth date 出生日期 -------------------------------------------------------------

@@ -64,8 +64,8 @@ def test_queue_lists_pending_registrations_oldest_first_with_claims_and_candidat
     assert page.index("王芳") < page.index("李强")
     assert "已核实的人" not in page
     assert "8号" in page and "1980" in page
-    assert "就是此人：王芳" in page
-    assert "姓名相同" in page and "门牌号相同" in page and "出生年份相同" in page
+    assert f'name="resident_id" value="{resident.id}"' in page and 'type="radio"' in page
+    assert "✓ 姓名相同" in page and "✓ 门牌号相同" in page and "✓ 出生年份相同" in page
     assert "待核实 2 份" in page
 
 
@@ -79,7 +79,7 @@ def test_candidates_exclude_residents_with_accounts_and_other_villages(
     )
     as_user(client, committee)
     page = client.get("/v/hubin/manage/verifications").text
-    assert page.count("就是此人：") == 1
+    assert page.count('name="resident_id"') == 1
     assert f'name="resident_id" value="{resident.id}"' in page
 
 
@@ -315,3 +315,86 @@ def test_refuse_without_csrf_token_is_refused(client, committee, applicant):
     )
     assert response.status_code == 400
     assert fresh(applicant).status == RegistrationStatus.PENDING
+
+
+def candidate_blocks(page: str) -> dict[int, str]:
+    """Each candidate's part of the page, by resident id."""
+    blocks = {}
+    for part in page.split('<div class="candidate')[1:]:
+        resident_id = int(part.split('name="resident_id" value="')[1].split('"')[0])
+        blocks[resident_id] = part.split("</label>")[0]
+    return blocks
+
+
+def test_each_candidate_shows_what_matched_with_one_choice_and_one_confirmation(
+    client, village, committee, applicant, resident
+):
+    same_name = ResidentFactory(
+        household=HouseholdFactory(village=village, door_number="3号"), name="王芳", birth_year=1975
+    )
+    same_door = ResidentFactory(household=resident.household, name="李强", birth_year=1950)
+    as_user(client, committee)
+    page = client.get("/v/hubin/manage/verifications").text
+    assert page.count(f'action="{match_url(applicant)}"') == 1  # one form for the applicant
+    assert page.count("确认：选中的人就是王芳") == 1
+    assert "就是此人" not in page and " checked" not in page  # nobody chosen in advance
+    blocks = candidate_blocks(page)
+    assert list(blocks) == [resident.id, same_name.id, same_door.id]  # best match first
+    assert all('type="radio"' in block for block in blocks.values())
+    exact = blocks[resident.id]
+    assert "✓ 姓名相同" in exact and "✓ 门牌号相同" in exact and "✓ 出生年份相同" in exact
+    by_name = blocks[same_name.id]
+    assert "✓ 姓名相同" in by_name and "✗ 门牌号不同" in by_name and "✗ 出生年份不同" in by_name
+    by_door = blocks[same_door.id]
+    assert "✗ 姓名不同" in by_door and "✓ 门牌号相同" in by_door and "✗ 出生年份不同" in by_door
+    assert "姓名对不上" in by_door and "姓名对不上" not in exact
+
+
+def test_what_the_applicant_left_out_is_said_so(client, village, committee):
+    applicant = UserFactory(village=village, name="赵敏", status=RegistrationStatus.PENDING)
+    ResidentFactory(household=HouseholdFactory(village=village), name="赵敏", birth_year=1990)
+    as_user(client, committee)
+    page = client.get("/v/hubin/manage/verifications").text
+    assert applicant.claimed_door_number is None
+    assert "申请人没填门牌号" in page and "✗ 门牌号不同" not in page
+
+
+def test_choosing_someone_who_matches_neither_name_nor_door_is_refused(
+    client, village, committee, applicant, resident
+):
+    stranger = ResidentFactory(
+        household=HouseholdFactory(village=village, door_number="20号"), name="周杰"
+    )
+    as_user(client, committee)
+    response = client.post(match_url(applicant), data={"resident_id": stranger.id})
+    assert response.status_code == 422
+    assert "姓名、门牌号都对不上" in response.text
+    htmx = client.post(
+        match_url(applicant),
+        data={"resident_id": stranger.id},
+        headers=htmx_headers(f"registration-{applicant.id}"),
+    )
+    assert htmx.status_code == 422 and "<html" not in htmx.text
+    assert "姓名、门牌号都对不上" in htmx.text and 'type="radio"' in htmx.text
+    assert fresh(applicant).status == RegistrationStatus.PENDING
+    assert fresh(applicant).resident_id is None
+    assert log_actions() == []
+
+
+def test_confirming_without_a_choice_keeps_the_card_with_its_candidates(
+    client, committee, applicant, resident
+):
+    as_user(client, committee)
+    response = client.post(
+        match_url(applicant), data={}, headers=htmx_headers(f"registration-{applicant.id}")
+    )
+    assert response.status_code == 422 and "<html" not in response.text
+    assert "请选择花名册上的一个人" in response.text
+    assert f'name="resident_id" value="{resident.id}"' in response.text
+    assert fresh(applicant).status == RegistrationStatus.PENDING
+
+
+def test_the_supervisor_sees_the_candidates_but_no_choice(client, supervisor, applicant, resident):
+    as_user(client, supervisor)
+    page = client.get("/v/hubin/manage/verifications").text
+    assert "✓ 姓名相同" in page and 'type="radio"' not in page and "确认：" not in page

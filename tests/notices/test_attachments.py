@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import re
+from xml.etree import ElementTree as ET
 
 import pytest
 import sqlalchemy as sa
@@ -18,11 +19,13 @@ from portal.notices.models import Notice, NoticeAttachment, NoticeCategory, Noti
 from tests.conftest import htmx_headers, login_as
 from tests.factories import UserFactory, VillageFactory, official, villager
 from tests.notices.conftest import make_notice
+from tests.notices.html_check import elements
 
 MANAGE = "/v/hubin/manage/notices"
 
 
 NOT_ACCEPTED = "只能上传图片（JPG、PNG、GIF、WebP）或 PDF 文件"
+ATOM = "{http://www.w3.org/2005/Atom}"
 
 
 @pytest.fixture
@@ -66,10 +69,21 @@ def upload(data: bytes, name: str, content_type: str = "application/octet-stream
     return (io.BytesIO(data), name, content_type)
 
 
-def new_notice_data(*files, **extra) -> dict:
+def slots(*files, captions=None) -> dict:
+    """The form's file slots, one file each, with its caption (by default every file has
+    one; a PDF may, a photo must)."""
+    data = {}
+    for i, file in enumerate(files):
+        data[f"attachments-{i}-file"] = file
+        data[f"attachments-{i}-caption"] = (
+            captions[i] if captions is not None else f"第 {i + 1} 张照片：修好的村道"
+        )
+    return data
+
+
+def new_notice_data(*files, captions=None, **extra) -> dict:
     data = {"category": "affairs", "title": "村道修缮完工", "body": "见附图。", **extra}
-    if files:
-        data["attachments"] = list(files)
+    data.update(slots(*files, captions=captions))
     return data
 
 
@@ -230,11 +244,20 @@ def test_create_a_draft_with_an_image_and_a_pdf(client, committee, store):
 def test_the_form_and_the_draft_page_upload_as_multipart_without_javascript(
     client, committee, draft
 ):
+    """Three slots a submission, each a file and its caption, tied to their labels."""
     login_as(client, committee)
     for url in (f"{MANAGE}/new", f"{MANAGE}/{draft.id}/edit", f"{MANAGE}/{draft.id}"):
         page = client.get(url).text
         assert 'enctype="multipart/form-data"' in page, url
-        assert 'type="file"' in page and "multiple" in page, url
+        inputs = [a for tag, a in elements(page) if tag == "input"]
+        files = [a for a in inputs if a.get("type") == "file"]
+        assert [a["name"] for a in files] == [f"attachments-{i}-file" for i in range(3)], url
+        assert not any("multiple" in a for a in files), url
+        captions = [a for a in inputs if a.get("name", "").endswith("-caption")]
+        assert [a["maxlength"] for a in captions] == ["100"] * 3, url
+        for a in files + captions:
+            assert f'<label for="{a["id"]}">' in page, (url, a["id"])
+        assert "说明（照片必填）" in page and "读给看不见照片的人听" in page, url
 
 
 @pytest.mark.parametrize(
@@ -261,6 +284,69 @@ def test_a_disguised_upload_is_refused_and_nothing_is_written(
         assert 'aria-invalid="true"' in response.text
     assert count(Notice) == 0 and count(NoticeAttachment) == 0 and count(ActionLog) == 0
     assert stored_files(store) == []
+
+
+@pytest.mark.parametrize("where", ["new notice", "draft page"])
+@pytest.mark.parametrize("htmx", [False, True])
+def test_a_photo_needs_its_caption_at_upload(client, committee, draft, store, where, htmx):
+    """Its caption is the photo's alt text and figcaption: refused without one, beside the
+    caption of its own slot; a PDF needs none."""
+    login_as(client, committee)
+    url = f"{MANAGE}/new" if where == "new notice" else f"{MANAGE}/{draft.id}/attachments"
+
+    def form(*captions):
+        files = (
+            upload(PDF, "验收单.pdf", "application/pdf"),
+            upload(image_bytes(), "IMG_0001.png", "image/png"),
+        )
+        if where == "new notice":
+            return new_notice_data(*files, captions=captions)
+        return slots(*files, captions=captions)
+
+    data = form("", "  ")
+    before = (count(Notice), count(NoticeAttachment), count(ActionLog))
+    response = client.post(
+        url, data=data, content_type="multipart/form-data", headers=htmx_headers() if htmx else None
+    )
+    assert response.status_code == 422
+    text = response.text
+    assert "请为这张照片写一句说明" in text
+    caption = re.search(r'<input[^>]*id="attachments-1-caption"[^>]*>', text).group(0)
+    assert 'aria-invalid="true"' in caption and "attachments-1-caption-error" in caption
+    assert '<p class="error" id="attachments-1-caption-error">' in text
+    assert 'id="attachments-0-caption-error"' not in text  # the PDF's is fine empty
+    assert (count(Notice), count(NoticeAttachment), count(ActionLog)) == before
+    assert stored_files(store) == []
+    done = client.post(url, data=form("", "验收现场"), content_type="multipart/form-data")
+    assert done.status_code == 303
+    rows = db.session.scalars(sa.select(NoticeAttachment).order_by(NoticeAttachment.id)).all()
+    assert [(r.kind.value, r.caption) for r in rows] == [("pdf", None), ("image", "验收现场")]
+
+
+@pytest.mark.parametrize(
+    ("caption", "file", "field", "message"),
+    [
+        ("长" * 101, True, "caption", "说明最多 100 个字。"),
+        ("村口的新路灯", False, "file", "写了说明，请再选一次它的文件"),
+    ],
+)
+def test_a_caption_too_long_or_without_its_file_is_refused(
+    client, committee, draft, store, caption, file, field, message
+):
+    login_as(client, committee)
+    for url, extra in (
+        (f"{MANAGE}/new", new_notice_data()),
+        (f"{MANAGE}/{draft.id}/attachments", {}),
+    ):
+        data = {**extra, "attachments-0-caption": caption}
+        if file:
+            data["attachments-0-file"] = upload(image_bytes(), "a.png", "image/png")
+        response = client.post(url, data=data, content_type="multipart/form-data")
+        assert response.status_code == 422, url
+        assert message in response.text, url
+        tag = re.search(rf'<input[^>]*id="attachments-0-{field}"[^>]*>', response.text).group(0)
+        assert 'aria-invalid="true"' in tag, url
+    assert count(NoticeAttachment) == 0 and count(Notice) == 1 and stored_files(store) == []
 
 
 def test_a_good_file_then_a_bad_one_writes_neither(client, committee, store):
@@ -327,10 +413,10 @@ def test_a_failed_transaction_leaves_no_file(client, committee, store, monkeypat
 # --- a draft's attachments on its console page -------------------------------------
 
 
-def attach(client, notice_id: int, *files, headers=None):
+def attach(client, notice_id: int, *files, captions=None, headers=None):
     return client.post(
         f"{MANAGE}/{notice_id}/attachments",
-        data={"attachments": list(files)},
+        data=slots(*files, captions=captions),
         content_type="multipart/form-data",
         headers=headers,
     )
@@ -359,10 +445,13 @@ def test_add_and_remove_attachments_of_a_draft(client, committee, draft, store):
 
 def test_adding_nothing_or_too_many_is_refused(client, committee, draft, store):
     login_as(client, committee)
-    empty = attach(client, draft.id, upload(b"", "", "application/octet-stream"))
+    empty = attach(client, draft.id, upload(b"", "", "application/octet-stream"), captions=[""])
     assert empty.status_code == 422 and "请先选择要上传的图片或 PDF 文件" in empty.text
-    files = [upload(image_bytes(), f"{i}.png", "image/png") for i in range(10)]
-    assert attach(client, draft.id, *files).status_code == 303
+    for first in range(0, 10, 3):
+        files = [
+            upload(image_bytes(), f"{i}.png", "image/png") for i in range(first, min(first + 3, 10))
+        ]
+        assert attach(client, draft.id, *files).status_code == 303
     eleventh = attach(client, draft.id, upload(image_bytes(), "11.png", "image/png"))
     assert eleventh.status_code == 422 and "一条公告最多 10 个附件" in eleventh.text
     assert count(NoticeAttachment) == 10 and len(stored_files(store)) == 10
@@ -431,11 +520,12 @@ def with_files(client, committee, village):
         data=new_notice_data(
             upload(image_bytes("PNG", size=(800, 600)), "村道照片.png", "image/png"),
             upload(PDF, "验收单 2026.pdf", "application/pdf"),
+            captions=["三组村道修好后的路面", ""],
         ),
         content_type="multipart/form-data",
     )
     notice = db.session.scalar(sa.select(Notice))
-    client.post(f"{MANAGE}/{notice.id}/publish")
+    client.post(f"{MANAGE}/{notice.id}/publish", data={"confirm": "1"})
     client.post("/logout")
     image, pdf = db.session.scalars(sa.select(NoticeAttachment).order_by(NoticeAttachment.id))
     return notice, image, pdf
@@ -450,10 +540,14 @@ def test_the_notice_page_shows_images_and_offers_pdfs(client, with_files):
         f'src="{src}"',
         'width="800"',
         'height="600"',
-        'alt="村道照片.png"',
+        'alt="三组村道修好后的路面"',
         'loading="lazy"',
     ):
         assert attribute in tag, attribute
+    # The caption is the photo's alt text and its figcaption; the file's name is neither.
+    assert "<figcaption>三组村道修好后的路面（点图片看大图）</figcaption>" in page
+    assert "村道照片.png" not in page
+    assert (image.caption, pdf.caption) == ("三组村道修好后的路面", None)
     pdf_link = re.search(rf'<a href="[^"]*/attachments/{pdf.id}"[^>]*>', page).group(0)
     assert "download" in pdf_link and 'hx-boost="false"' in pdf_link
 
@@ -541,7 +635,8 @@ def test_a_correction_carries_its_own_attachments(client, committee, notice, sto
     assert correction.state == NoticeState.PUBLISHED
     row = db.session.scalar(sa.select(NoticeAttachment))
     assert row.notice_id == correction.id
-    assert "更正后的图.png" in client.get(f"/v/hubin/notices/{correction.id}").text
+    assert "第 1 张照片：修好的村道" in client.get(f"/v/hubin/notices/{correction.id}").text
+    assert row.caption == "第 1 张照片：修好的村道"
     bad = client.post(
         f"{MANAGE}/{notice.id}/correct",
         data=new_notice_data(upload(b"<html>", "x.png", "image/png"), title="更正二"),
@@ -585,26 +680,81 @@ def test_hostile_file_names_are_shown_as_text_only(client, committee, village):
         data=new_notice_data(
             upload(image_bytes(), hostile, "image/png"),
             upload(image_bytes(), "<img src=x onerror=evil() hx-get=evil>.png", "image/png"),
+            captions=['"><img src=x onerror=evil() hx-get="/evil">', "村道"],
         ),
         content_type="multipart/form-data",
     )
-    assert created.status_code == 303
+    assert created.status_code == 303, re.findall(r'class="error"[^>]*>([^<]*)', created.text)
     notice = db.session.scalar(sa.select(Notice))
     row, second = db.session.scalars(sa.select(NoticeAttachment).order_by(NoticeAttachment.id))
     assert "/" not in row.original_name and second.original_name.startswith("<img")
     pages = {"console page": client.get(f"{MANAGE}/{notice.id}")}
     pages["edit form"] = client.get(f"{MANAGE}/{notice.id}/edit")
-    client.post(f"{MANAGE}/{notice.id}/publish")
+    pages["preview"] = client.get(f"{MANAGE}/{notice.id}/publish")
+    client.post(f"{MANAGE}/{notice.id}/publish", data={"confirm": "1"})
     pages["notice page"] = client.get(f"/v/hubin/notices/{notice.id}")
+    pages["poster"] = client.get(f"/v/hubin/notices/{notice.id}/poster")
     pages["questions partial"] = client.get(
         f"/v/hubin/notices/{notice.id}", headers=htmx_headers("questions")
     )
     for name, page in pages.items():
         assert page.status_code == 200, name
         assert injected(page.text) == [], name
-    assert "&lt;img src=x onerror=evil() hx-get=evil&gt;.png" in pages["notice page"].text
+    assert "&lt;img src=x onerror=evil() hx-get=evil&gt;.png" in pages["console page"].text
+    assert 'alt="&#34;&gt;&lt;img src=x onerror=evil() hx-get=&#34;/evil&#34;&gt;"' in (
+        pages["notice page"].text
+    )
+    feed = client.get("/v/hubin/notices.atom").text
+    content = ET.fromstring(feed).find(f"{ATOM}entry/{ATOM}content").text
+    assert injected(content) == [] and "&lt;img src=x" in content
     for attachment in (row, second):
         served = client.get(f"/v/hubin/notices/{notice.id}/attachments/{attachment.id}")
         assert served.status_code == 200
         disposition = served.headers["Content-Disposition"]
         assert "\n" not in disposition and "<" not in disposition
+
+
+def test_the_poster_and_the_feed_show_the_first_photo_with_its_caption(
+    client, committee, village, notice
+):
+    login_as(client, committee)
+    client.post(
+        f"{MANAGE}/new",
+        data=new_notice_data(
+            upload(PDF, "预算.pdf", "application/pdf"),
+            upload(image_bytes(size=(600, 400)), "1.png", "image/png"),
+            upload(image_bytes(size=(300, 200)), "2.png", "image/png"),
+            captions=["", "新修的村口路灯", "路灯开关箱"],
+            title="路灯修好了",
+        ),
+        content_type="multipart/form-data",
+    )
+    lit = db.session.scalar(sa.select(Notice).where(Notice.title == "路灯修好了"))
+    preview = client.get(f"{MANAGE}/{lit.id}/publish").text  # as the notice page will show it
+    assert 'alt="新修的村口路灯"' in preview and "新修的村口路灯（点图片看大图）" in preview
+    client.post(f"{MANAGE}/{lit.id}/publish", data={"confirm": "1"})
+    client.post("/logout")
+    first = db.session.scalar(
+        sa.select(NoticeAttachment).where(NoticeAttachment.caption == "新修的村口路灯")
+    )
+    src = f"/v/hubin/notices/{lit.id}/attachments/{first.id}"
+    poster = client.get(f"/v/hubin/notices/{lit.id}/poster").text
+    figure = re.search(r'<figure class="poster-photo">.*?</figure>', poster, re.S).group(0)
+    assert f'src="{src}"' in figure and 'alt="新修的村口路灯"' in figure
+    assert "<figcaption>新修的村口路灯</figcaption>" in figure
+    assert "路灯开关箱" not in poster and poster.count("<img") == 1
+    plain = client.get(f"/v/hubin/notices/{notice.id}/poster").text
+    assert "poster-photo" not in plain
+    root = ET.fromstring(client.get("/v/hubin/notices.atom").data)
+    entries = {e.findtext(f"{ATOM}title"): e for e in root.findall(f"{ATOM}entry")}
+    entry = entries["路灯修好了"]
+    enclosure = [lk for lk in entry.findall(f"{ATOM}link") if lk.get("rel") == "enclosure"]
+    assert [(lk.get("href"), lk.get("type"), lk.get("length")) for lk in enclosure] == [
+        (f"http://localhost{src}", first.content_type, str(first.size_bytes))
+    ]
+    content = entry.findtext(f"{ATOM}content")
+    assert content.startswith(f'<figure><img src="http://localhost{src}" alt="新修的村口路灯">')
+    assert "<figcaption>新修的村口路灯</figcaption>" in content and "见附图。" in content
+    other = entries[notice.title]
+    assert not [lk for lk in other.findall(f"{ATOM}link") if lk.get("rel") == "enclosure"]
+    assert "<figure>" not in other.findtext(f"{ATOM}content")

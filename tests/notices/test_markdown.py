@@ -54,9 +54,9 @@ def test_allowed_markdown_survives():
     )
     html = render_markdown(source, table_label="表格")
     tags = [tag for tag, _ in elements(html)]
-    for tag in ("h3", "strong", "em", "code", "blockquote", "ol", "li", "table", "thead"):
+    for tag in ("h2", "h3", "strong", "em", "code", "blockquote", "ol", "li", "table", "thead"):
         assert tag in tags, tag
-    assert "h1" not in tags and "h2" not in tags
+    assert "h1" not in tags  # the page's own heading is the notice's title
     links = [attrs for tag, attrs in elements(html) if tag == "a"]
     assert links[0]["href"] == "https://example.gov.cn"
     assert links[0]["rel"] == "noopener nofollow"
@@ -84,3 +84,33 @@ def test_several_tables_get_a_name_each():
     labels = [attrs["aria-label"] for tag, attrs in elements(html) if tag == "div"]
     assert labels == ["表格 1", "表格 2"]
     assert html.count("</table></div>") == 2
+
+
+def test_body_headings_sit_under_the_page_title_without_skipping_a_level():
+    """The page's h1 is the title: `#` is h2, and no heading is two levels below the one
+    before it, whether it was typed in Markdown or in HTML."""
+    html = render_markdown("### 开头\n\n正文\n\n# 一\n\n### 三\n\n#### 四\n\n<h6>六</h6>\n\n## 二")
+    levels = [int(tag[1]) for tag, _ in elements(html) if tag in {f"h{n}" for n in range(1, 7)}]
+    assert levels == [2, 2, 3, 4, 5, 3]
+    assert "<h2>开头</h2>" in html and "<h3>二</h3>" in html
+
+
+SWALLOWING = ["<!--", "<script>", "<style>", "<![CDATA[", "<?php", "<!DOCTYPE", "<title>"]
+SWALLOWING += ["<iframe>", "<textarea>", "<pre>", "<plaintext>", "<xmp>", "<noscript>"]
+
+
+@pytest.mark.parametrize("line", SWALLOWING)
+def test_a_lone_html_opening_is_shown_as_text_and_loses_nothing_after_it(line):
+    html = render_markdown(f"第一段。\n\n{line}\n\n第二段，**还在**。\n\n- 第三段的列表")
+    assert "第一段。" in html
+    assert "<p>第二段，<strong>还在</strong>。</p>" in html
+    assert "<li>第三段的列表</li>" in html
+    text = html.replace("&lt;", "<").replace("&gt;", ">")
+    assert f"<p>{line}</p>" in text
+    assert injected(html) == []
+
+
+@pytest.mark.parametrize("tag", ["script", "title", "iframe", "style"])
+def test_an_unclosed_tag_inside_a_paragraph_is_text_too(tag):
+    html = render_markdown(f"前面 <{tag}> 中间\n\n后面一段")
+    assert f"<p>前面 &lt;{tag}&gt; 中间</p>" in html and "<p>后面一段</p>" in html

@@ -95,21 +95,31 @@ def test_vote_poster_announced(client, village, committee):
     version = rf.announced(village, committee)
     page = client.get(vote_path(version) + "/poster")
     assert page.status_code == 200
-    assert "湖滨村村规民约" in page.text and "表决还没有开始" in page.text
+    assert "湖滨村村规民约" in page.text and "表决开始" in page.text
     url = "http://localhost" + vote_path(version) + "/vote"
     assert url in page.text
     assert f'd="{qr_path(url)}"' in svg_of(page.text)
     assert "网上投票" in page.text and "纸质选票" in page.text
 
 
-def test_vote_poster_open_shows_turnout(client, village, committee):
+def test_vote_poster_prints_the_dates_the_question_and_the_code_but_no_count(
+    client, village, committee
+):
+    """A pinned-up sheet cannot keep a turnout true: it says when and what, and the QR
+    code leads to the live figures."""
     voters = [villager(village) for _ in range(3)]
     version = rf.voting(village, committee)
     rules.cast_ballot(version, voters[0], "yes", rf.during(version))
     db.session.commit()
     page = client.get(vote_path(version) + "/poster")
     assert page.status_code == 200
-    assert "1 人（有表决权的村民 3 人，占 33%）" in page.text
+    poster = page.text.split('<article class="poster')[1].split("</article>")[0]
+    assert "关于表决《湖滨村村规民约》（第 1 版）的公告" in poster
+    assert "表决开始" in poster and "表决截止" in poster
+    assert f'd="{qr_path("http://localhost" + vote_path(version) + "/vote")}"' in poster
+    for count in ("目前参加", "有表决权的村民 3 人", "1 人", "33%", "已投票"):
+        assert count not in poster, count
+    assert "poster-roomy" in page.text.split("<article")[1].split(">")[0]
 
 
 def test_vote_pages_link_their_poster_while_it_exists(client, village, committee):

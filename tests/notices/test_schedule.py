@@ -14,7 +14,9 @@ from portal.extensions import db
 from portal.notices import schedule, services
 from portal.notices.models import (
     DisclosureCadence,
+    DisclosureCoverage,
     DisclosureItem,
+    Notice,
     NoticeCategory,
 )
 from portal.notices.schedule import (
@@ -159,15 +161,17 @@ def test_a_disclosure_within_the_period_makes_it_done():
     assert item_status(created, [date(2026, 6, 30)], date(2026, 6, 30)).status == Status.DONE
 
 
-def test_a_late_disclosure_pays_the_oldest_period_still_owed():
+def test_a_late_disclosure_counts_for_its_own_period_and_the_missed_one_stays_owed():
     created = item(created=sh(2026, 2, 1))
+    q1, q2 = Period(date(2026, 1, 1), 3), Period(date(2026, 4, 1), 3)
     late = item_status(created, [date(2026, 5, 2)], date(2026, 5, 10))
-    # The first quarter was paid late; the second is owed, not yet overdue.
-    assert late.status == Status.DUE and late.period == Period(date(2026, 4, 1), 3)
-    # In the fourth quarter, one disclosure for three quarters leaves the second overdue.
-    still = item_status(created, [date(2026, 5, 2)], date(2026, 11, 1))
-    assert still.status == Status.OVERDUE
-    assert still.period == Period(date(2026, 4, 1), 3) and still.missed == 2
+    # Past the first quarter's deadline (10 April), a May notice is the second quarter's.
+    assert late.status == Status.OVERDUE and late.period == q1
+    assert (late.missed, late.owed, late.owed_periods) == (1, 1, (q1,))
+    assert late.met[q2].day == date(2026, 5, 2)
+    # The committee's word that it covers the first quarter too catches that one up.
+    both = [(q1.start, date(2026, 5, 2)), (q2.start, date(2026, 5, 2))]
+    assert item_status(created, [], date(2026, 5, 10), covered=both).status == Status.DONE
 
 
 def test_periods_before_the_item_was_created_never_count():
@@ -283,12 +287,92 @@ def test_each_item_is_counted_on_its_own(village, committee):
     publish(committee, village, sh(2026, 4, 5))
     statuses = status_at(village, sh(2026, 4, 20))
     assert statuses["财务收支"].status == Status.DUE
-    # Monthly: February and March owed, only one notice since: February paid late,
-    # March overdue since 10 April.
-    assert statuses["财务月报"].status == Status.OVERDUE
-    assert statuses["财务月报"].period == Period(date(2026, 3, 1), 1)
+    # Monthly: 5 April is inside March's grace days, so the notice is March's; February
+    # stays overdue (since 10 March) and April is owed.
+    monthly = statuses["财务月报"]
+    assert monthly.status == Status.OVERDUE and monthly.period == Period(date(2026, 2, 1), 1)
+    assert Period(date(2026, 3, 1), 1) in monthly.met
+    assert monthly.owed_periods == (Period(date(2026, 2, 1), 1), Period(date(2026, 4, 1), 1))
     assert statuses["党务"].status == Status.OVERDUE
     assert schedule.overdue_count(village, sh(2026, 4, 20)) == 2
+
+
+def test_one_party_notice_counts_alike_for_the_monthly_and_the_quarterly_party_item(
+    village, committee
+):
+    """党务 quarterly and 主题党日 monthly, both Party affairs, set up in July; July to
+    September pass without a Party notice, then one goes up on 20 November. It is
+    November's for the monthly item and the fourth quarter's for the quarterly one: the
+    same period, by its date, for both; the third quarter it did not disclose stays owed."""
+    add(committee, village, sh(2026, 7, 4, 9), title="党务", category="party")
+    add(
+        committee,
+        village,
+        sh(2026, 7, 4, 9),
+        title="主题党日",
+        category="party",
+        cadence=MONTHLY,
+        grace_days=5,
+    )
+    notice = publish(committee, village, sh(2026, 11, 20, 10), category="party")
+    statuses = status_at(village, sh(2026, 12, 2, 9))
+    quarterly, monthly = statuses["党务"], statuses["主题党日"]
+    # Not 待公开 for the quarter its notice went up in: overdue for the one it missed.
+    assert quarterly.status == Status.OVERDUE
+    assert quarterly.period == Period(date(2026, 7, 1), 3) and quarterly.missed == 1
+    assert monthly.status == Status.OVERDUE and monthly.missed == 4  # July to October
+    assert list(quarterly.met) == [Period(date(2026, 10, 1), 3)]
+    assert quarterly.met[Period(date(2026, 10, 1), 3)].notice_id == notice.id
+    assert monthly.met == {
+        Period(date(2026, 11, 1), 1): schedule.Disclosure(
+            date(2026, 11, 20), notice.id, notice.title
+        )
+    }
+
+
+def mark(notice, item_, *starts) -> None:
+    for start in starts:
+        db.session.add(
+            DisclosureCoverage(notice_id=notice.id, item_id=item_.id, period_start=start)
+        )
+    db.session.commit()
+
+
+def test_one_notice_marked_for_several_missed_periods_catches_them_up(village, committee):
+    finance = add(committee, village, sh(2026, 1, 5))
+    party = add(committee, village, sh(2026, 1, 5), title="党务", category="party")
+    today = sh(2026, 11, 15)
+    before = status_at(village, today)["财务收支"]
+    assert before.status == Status.OVERDUE and before.missed == 3
+    # A finance report for the first three quarters, marked for them while a draft: it
+    # counts once published, for exactly those periods (not also for the fourth by date).
+    report = publish(committee, village, sh(2026, 11, 10), draft=True)
+    q1, q2, q3 = date(2026, 1, 1), date(2026, 4, 1), date(2026, 7, 1)
+    mark(report, finance, q1, q2, q3)
+    assert status_at(village, today)["财务收支"].missed == 3  # a draft counts for nothing
+    services.publish(committee, report, now=sh(2026, 11, 10))
+    db.session.commit()
+    after = status_at(village, today)
+    assert after["财务收支"].status == Status.DUE
+    assert after["财务收支"].owed_periods == (Period(date(2026, 10, 1), 3),)
+    assert {p.start for p in after["财务收支"].met} == {q1, q2, q3}
+    # A notice of another category counts for the item it is marked for.
+    assert after["党务"].missed == 3
+    meeting = publish(committee, village, sh(2026, 11, 12), category="affairs")
+    mark(meeting, party, q3)
+    assert status_at(village, today)["党务"].missed == 2
+
+
+def test_marks_and_notices_cost_the_same_two_statements(village, committee):
+    items_ = [add(committee, village, sh(2025, 1, 1), title=f"事项{n}") for n in range(4)]
+    for month in range(1, 13):
+        notice = publish(committee, village, sh(2025, month, 5), category="affairs")
+        mark(notice, items_[month % 4], date(2025, 1 + (month - 1) // 3 * 3, 1))
+    db.session.expire_all()
+    assert village.id
+    with statements() as seen:
+        found = schedule.village_statuses(village, sh(2026, 2, 1))
+    assert len(seen) == 2 and len(found) == 4
 
 
 @pytest.mark.parametrize("items", [3, 12])
@@ -363,6 +447,72 @@ def test_bad_items_are_refused_and_nothing_is_written(village, committee, fields
     assert refused.value.field == field and message in refused.value.message
     assert refused.value.status == 422
     assert items_count() == 0 and actions() == []
+
+
+def test_a_draft_saves_the_periods_it_is_marked_for_with_its_log_row(village, committee, at):
+    at(sh(2026, 11, 15))
+    finance = add(committee, village, sh(2026, 1, 5))
+    value = f"{finance.id}:2026-04-01"
+    notice = services.create_draft(
+        committee, village, category="finance", title="补公开", body="见表。", covers=[value]
+    )
+    db.session.commit()
+    assert schedule.marks_of(notice) == [(finance.id, date(2026, 4, 1))]
+    log = db.session.scalar(sa.select(ActionLog).where(ActionLog.action == "notice.create"))
+    assert log.summary["after"]["covers"] == [value]
+    services.edit_draft(
+        committee,
+        notice,
+        category="finance",
+        title="补公开",
+        body="见表。",
+        covers=[f"{finance.id}:2026-01-01", value],
+    )
+    db.session.commit()
+    assert schedule.marks_of(notice) == [
+        (finance.id, date(2026, 1, 1)),
+        (finance.id, date(2026, 4, 1)),
+    ]
+    edit = db.session.scalar(sa.select(ActionLog).where(ActionLog.action == "notice.edit"))
+    assert edit.summary["before"]["covers"] == [value]
+    services.edit_draft(
+        committee, notice, category="finance", title="补公开", body="见表。", covers=[]
+    )
+    db.session.commit()
+    assert schedule.marks_of(notice) == []
+
+
+@pytest.mark.parametrize(
+    "covers",
+    [
+        ["nonsense"],
+        ["{item}:not-a-date"],
+        ["{item}:2026-05-01"],  # not the first day of a quarter
+        ["{item}:2025-10-01"],  # before the item was set up
+        ["{item}:2027-01-01"],  # a period still to come
+        ["{stopped}:2026-04-01"],  # a stopped item
+        ["{foreign}:2026-04-01"],  # another village's item
+        ["99999:2026-04-01"],
+    ],
+)
+def test_marks_the_schedule_does_not_offer_are_refused(village, committee, at, covers):
+    at(sh(2026, 11, 15))
+    finance = add(committee, village, sh(2026, 1, 5))
+    stopped = add(committee, village, sh(2026, 1, 5), title="停用的")
+    schedule.set_active(committee, village, stopped, False)
+    other = VillageFactory(name="山前村", slug="shanqian")
+    foreign = add(official(Role.COMMITTEE, village=other), other, sh(2026, 1, 5))
+    values = [c.format(item=finance.id, stopped=stopped.id, foreign=foreign.id) for c in covers]
+    before = (actions(), db.session.scalar(sa.select(sa.func.count(Notice.id))))
+    with pytest.raises(ScheduleError) as refused:
+        services.create_draft(
+            committee, village, category="finance", title="补公开", body="见表。", covers=values
+        )
+    db.session.rollback()
+    assert refused.value.field == "covers" and refused.value.status == 422
+    assert "勾选的期数不在本村的公开目录里" in refused.value.message
+    assert (actions(), db.session.scalar(sa.select(sa.func.count(Notice.id)))) == before
+    assert db.session.scalar(sa.select(sa.func.count(DisclosureCoverage.id))) == 0
 
 
 def test_finance_may_be_monthly_and_other_categories_yearly(village, committee):

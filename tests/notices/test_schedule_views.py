@@ -15,7 +15,7 @@ from portal.auth.models import Role, User
 from portal.demo import COMMITTEE_PHONE, DEMO_VILLAGE
 from portal.extensions import db
 from portal.notices import schedule, services
-from portal.notices.models import DisclosureCadence, DisclosureItem, NoticeCategory
+from portal.notices.models import DisclosureCadence, DisclosureItem, Notice, NoticeCategory
 from portal.notices.schedule import SHANGHAI, Status, current_period
 from portal.villages.models import Village
 from tests.conftest import htmx_headers, login_as
@@ -69,6 +69,7 @@ def publish(committee, village, at, category="finance"):
     )
     services.publish(committee, notice, now=at)
     db.session.commit()
+    return notice
 
 
 def items() -> list[DisclosureItem]:
@@ -103,8 +104,12 @@ def test_the_page_shows_each_status(client, village, member):
     assert text.index("财务收支</h2>") < text.index("党务</h2>") < text.index("村务</h2>")
     # A link to write the notice for what is owed, not for what is done.
     assert text.count('href="/v/hubin/manage/notices/new?category=') == 2
-    assert 'href="/v/hubin/manage/notices/new?category=finance"' in text
+    finance = items()[0]
+    assert f'href="/v/hubin/manage/notices/new?category=finance&amp;item={finance.id}"' in text
     assert 'aria-current="page">公开目录' in text
+    # The rule for which notice counts for which period, and what did count.
+    assert "哪条公告算作哪一期" in text and "不会被以后按日期发布的公告自动补上" in text
+    assert "算作这一期的公告：财务收支公开" in text
 
 
 def test_a_village_without_a_schedule_is_offered_the_standard_one(client, village, member):
@@ -412,3 +417,106 @@ def test_a_get_aimed_at_a_row_gets_the_whole_page(client, village, member):
     item = add(member, village, sh(2026, 5, 20))
     response = client.get(PAGE, headers=htmx_headers(f"item-{item.id}"))
     assert response.status_code == 200 and "<html" in response.text
+
+
+# --- the notice form: what a notice will count for, and the periods it makes public ------
+
+NEW = "/v/hubin/manage/notices/new"
+
+
+def test_the_link_from_the_schedule_says_which_period_the_notice_will_count_for(
+    client, village, member
+):
+    finance = add(member, village, sh(2026, 5, 20))  # Q2 and Q3 missed, Q4 open
+    party = add(member, village, sh(2026, 10, 2), title="党务", category="party")
+    publish(member, village, sh(2026, 10, 20), category="party")  # Q4 public already
+    form = client.get(f"{NEW}?category=finance&item={finance.id}")
+    assert form.status_code == 200
+    text = form.text
+    assert "这条公告是为公开目录的“财务收支”写的" in text
+    assert "今天发布的话，它算作2026年第四季度（截止2027年1月10日）" in text
+    assert "自2026年第二季度起已有 2 期逾期未公开" in text
+    assert f'name="item" value="{finance.id}"' in text
+    # The periods still owed, to tick when one notice catches several up; open, as linked.
+    boxes = re.findall(r'<input type="checkbox" name="covers" value="([^"]+)"', text)
+    assert boxes == [
+        f"{finance.id}:2026-04-01",
+        f"{finance.id}:2026-07-01",
+        f"{finance.id}:2026-10-01",
+    ]
+    assert re.search(r'<details class="coverage" open>', text)
+    # An item whose current period is public already says so.
+    linked = client.get(f"{NEW}?category=party&item={party.id}").text
+    assert "它的当期已经公开过了，按发布日期不会再计入" in linked
+    # Without a link the marks wait, folded, and nothing is said about one item.
+    plain = client.get(NEW).text
+    assert '<details class="coverage">' in plain and "这条公告是为公开目录" not in plain
+
+
+def test_a_notice_saved_with_the_periods_it_catches_up(client, village, member):
+    finance = add(member, village, sh(2026, 5, 20))
+    data = {
+        "category": "finance",
+        "title": "第二、三季度财务收支补公开",
+        "body": "见下表。",
+        "item": str(finance.id),
+        "covers": [f"{finance.id}:2026-04-01", f"{finance.id}:2026-07-01"],
+    }
+    response = client.post(NEW, data=data)
+    assert response.status_code == 303
+    notice = db.session.scalar(sa.select(Notice))
+    assert schedule.marks_of(notice) == [
+        (finance.id, datetime(2026, 4, 1).date()),
+        (finance.id, datetime(2026, 7, 1).date()),
+    ]
+    # The draft page and the edit form say what it will count for, the marks ticked.
+    shown = client.get(f"/v/hubin/manage/notices/{notice.id}").text
+    assert "计入公开目录" in shown
+    assert "财务收支</strong>：2026年第二季度、2026年第三季度" in shown and "按勾选的期数" in shown
+    edit = client.get(f"/v/hubin/manage/notices/{notice.id}/edit").text
+    ticked = re.findall(r'name="covers" value="([^"]+)" checked', edit)
+    assert ticked == [f"{finance.id}:2026-04-01", f"{finance.id}:2026-07-01"]
+    preview = client.get(f"/v/hubin/manage/notices/{notice.id}/publish").text
+    assert "2026年第二季度、2026年第三季度" in preview
+    assert status_of(village, "财务收支").missed == 2  # still a draft
+    client.post(f"/v/hubin/manage/notices/{notice.id}/publish", data={"confirm": "1"})
+    status = status_of(village, "财务收支")
+    assert status.status == Status.DUE and status.period.start.month == 10
+    page = client.get(PAGE).text
+    assert "2026年第四季度，截止2027年1月10日" in page and "已逾期 1 项" not in page
+    published = client.get(f"/v/hubin/manage/notices/{notice.id}").text
+    assert "财务收支</strong>：2026年第二季度、2026年第三季度" in published
+
+
+def status_of(village, title):
+    db.session.rollback()
+    return {s.item.title: s for s in schedule.village_statuses(village)}[title]
+
+
+def test_a_draft_without_marks_counts_by_its_date(client, village, member):
+    add(member, village, sh(2026, 10, 2), title="党务", category="party")
+    add(member, village, sh(2026, 10, 2), title="村务", category="affairs")
+    response = client.post(NEW, data={"category": "party", "title": "党务公开", "body": "见下。"})
+    assert response.status_code == 303
+    notice = db.session.scalar(sa.select(Notice))
+    shown = client.get(f"/v/hubin/manage/notices/{notice.id}").text
+    assert "党务</strong>：2026年第四季度" in shown and "按发布日期：今天发布的话" in shown
+    assert "村务</strong>" not in shown
+
+
+@pytest.mark.parametrize("htmx", [False, True])
+def test_a_forged_period_is_refused_beside_the_marks(client, village, member, htmx):
+    finance = add(member, village, sh(2026, 5, 20))
+    data = {
+        "category": "finance",
+        "title": "补公开",
+        "body": "见下表。",
+        "covers": [f"{finance.id}:2026-04-01", f"{finance.id}:2027-01-01"],
+    }
+    response = client.post(NEW, data=data, headers=htmx_headers() if htmx else None)
+    assert response.status_code == 422
+    assert '<p class="error" id="covers-error" role="alert">' in response.text
+    assert "勾选的期数不在本村的公开目录里，请重新勾选。" in response.text
+    assert '<details class="coverage" open>' in response.text
+    assert db.session.scalar(sa.select(sa.func.count(Notice.id))) == 0
+    assert actions() == ["disclosure.add"]

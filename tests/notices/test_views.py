@@ -17,6 +17,7 @@ from tests.conftest import htmx_headers, login_as
 from tests.factories import VillageFactory, official, villager
 from tests.notices.conftest import make_notice
 from tests.notices.html_check import elements, injected
+from tests.text import unwrapped
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 
@@ -107,9 +108,9 @@ def test_notice_page_for_a_reader_asks_to_count_them_by_post(client, notice, vil
     counted = client.post(forms[0]["hx-post"], headers=htmx_headers("read-count"), csrf="header")
     assert counted.status_code == 200
     assert "<html" not in counted.text
-    assert 'id="read-count"' in counted.text and "1 人" in counted.text
+    assert 'id="read-count"' in counted.text and "1 位村民已读" in unwrapped(counted.text)
     again = client.post(forms[0]["hx-post"], headers=htmx_headers("read-count"), csrf="header")
-    assert "1 人" in again.text
+    assert "1 位村民已读" in unwrapped(again.text)
     db.session.refresh(notice)
     assert notice.read_count == 1
     # Once counted, the page no longer sends the request.
@@ -123,6 +124,34 @@ def test_read_counter_without_htmx_redirects_back(client, notice, village):
     assert response.headers["Location"].endswith(f"/v/hubin/notices/{notice.id}")
     db.session.refresh(notice)
     assert notice.read_count == 1
+
+
+def test_the_read_figure_says_what_it_counts_and_counts_only_villagers(
+    client, notice, village, committee
+):
+    """The figure reads "N 位村民已读", small, for everyone; only the village's verified
+    villagers are asked to count (by htmx, or by a button without JavaScript) and counted."""
+    visitor = unwrapped(client.get(f"/v/hubin/notices/{notice.id}").text)
+    assert '<p class="notice-reads"><span id="read-count">0 位村民已读</span></p>' in visitor
+    assert "阅读 0 人" not in visitor and "<dt>阅读</dt>" not in visitor
+    assert "read-marker" not in visitor and "read-confirm" not in visitor
+    outsider = villager(VillageFactory(slug="elsewhere"))
+    for user in (committee, outsider):
+        login_as(client, user)
+        page = client.get(f"/v/hubin/notices/{notice.id}").text
+        assert "read-marker" not in page and "read-confirm" not in page
+        refused = client.post(
+            f"/v/hubin/notices/{notice.id}/read", headers=htmx_headers("read-count"), csrf="header"
+        )
+        assert refused.status_code == 403 and "已读人数只计本村已核实的村民" in refused.text
+        assert client.post(f"/v/hubin/notices/{notice.id}/read").status_code == 403
+    assert count(NoticeRead) == 0
+    login_as(client, villager(village))
+    page = client.get(f"/v/hubin/notices/{notice.id}").text
+    noscript = page.split("<noscript>")[1].split("</noscript>")[0]
+    assert f'action="/v/hubin/notices/{notice.id}/read"' in noscript
+    assert "我读过了" in noscript and 'name="csrf_token"' in noscript
+    assert count(NoticeRead) == 0
 
 
 def test_read_counter_refuses_visitors_and_drafts(client, notice, draft, village):
@@ -374,11 +403,14 @@ def test_publish_pin_unpin_archive_plain(client, committee, draft):
     login_as(client, committee)
     shown = client.get(f"{MANAGE}/{draft.id}")
     assert shown.status_code == 200 and "修改草稿" in shown.text
-    assert client.post(f"{MANAGE}/{draft.id}/publish").status_code == 303
+    confirmed = {"confirm": "1"}
+    assert client.post(f"{MANAGE}/{draft.id}/publish", data=confirmed).status_code == 303
     db.session.refresh(draft)
     assert draft.state == NoticeState.PUBLISHED
-    again = client.post(f"{MANAGE}/{draft.id}/publish")
+    again = client.post(f"{MANAGE}/{draft.id}/publish", data=confirmed)
     assert again.status_code == 409 and "已经发布" in again.text
+    preview = client.get(f"{MANAGE}/{draft.id}/publish")
+    assert preview.status_code == 409 and "已经发布" in preview.text
     assert client.post(f"{MANAGE}/{draft.id}/pin", data={"pinned": "1"}).status_code == 303
     db.session.refresh(draft)
     assert draft.pinned
@@ -398,13 +430,66 @@ def test_publish_pin_unpin_archive_plain(client, committee, draft):
 
 def test_publish_and_archive_with_htmx(client, committee, draft):
     login_as(client, committee)
-    response = client.post(f"{MANAGE}/{draft.id}/publish", headers=htmx_headers(), csrf="header")
+    response = client.post(
+        f"{MANAGE}/{draft.id}/publish",
+        data={"confirm": "1"},
+        headers=htmx_headers(),
+        csrf="header",
+    )
     assert response.status_code == 200
     assert response.headers["HX-Redirect"] == f"{MANAGE}/{draft.id}"
     response = client.post(f"{MANAGE}/{draft.id}/archive", headers=htmx_headers(), csrf="header")
     assert response.headers["HX-Redirect"] == f"{MANAGE}/{draft.id}"
     db.session.refresh(draft)
     assert draft.state == NoticeState.ARCHIVED
+
+
+def test_publishing_shows_the_notice_as_villagers_will_see_it_first(
+    client, committee, draft, village
+):
+    """The draft page links to a preview (the notice page's own markup); publishing takes
+    the preview's confirmation, and a POST without it only leads to the preview."""
+    login_as(client, committee)
+    preview_url = f"{MANAGE}/{draft.id}/publish"
+    shown = client.get(f"{MANAGE}/{draft.id}").text
+    assert f'href="{preview_url}"' in shown and "预览并发布" in shown
+    assert f'action="{preview_url}"' not in shown  # no one-tap publish beside 修改草稿
+    before = count(ActionLog)
+    for headers in (None, htmx_headers()):
+        unconfirmed = client.post(preview_url, headers=headers)
+        if headers:
+            assert unconfirmed.headers["HX-Redirect"] == preview_url
+        else:
+            assert unconfirmed.status_code == 303
+            assert unconfirmed.headers["Location"].endswith(preview_url)
+    db.session.refresh(draft)
+    assert draft.state == NoticeState.DRAFT and count(ActionLog) == before
+    preview = client.get(preview_url)
+    assert preview.status_code == 200 and "<html" in preview.text
+    text = preview.text
+    assert "发布前预览" in text and draft.title in text and "发布后正文和附件都不能再改" in text
+    body = [a for tag, a in elements(text) if tag == "div" and a.get("class") == "notice-body"]
+    assert body and "hx-disable" in body[0]  # the public page's own block, as it renders
+    assert "<li>请绕行</li>" in text
+    forms = [a for tag, a in elements(text) if tag == "form" and a.get("action") == preview_url]
+    assert len(forms) == 1 and forms[0]["method"] == "post"
+    assert 'name="confirm" value="1"' in text and "确认发布" in text
+    assert f'href="{MANAGE}/{draft.id}/edit"' in text  # 返回修改
+    db.session.refresh(draft)
+    assert draft.state == NoticeState.DRAFT and count(ActionLog) == before  # a GET writes nothing
+    done = client.post(preview_url, data={"confirm": "1"})
+    assert done.status_code == 303 and done.headers["Location"].endswith(f"{MANAGE}/{draft.id}")
+    db.session.refresh(draft)
+    assert draft.state == NoticeState.PUBLISHED
+    assert db.session.scalars(sa.select(ActionLog.action)).all()[-1] == "notice.publish"
+    # The preview is the committee's step: the supervisors and villagers do not get it.
+    other = make_notice(committee, village, publish=False, title="另一条草稿")
+    for user in (official(Role.SUPERVISOR, village=village), villager(village)):
+        login_as(client, user)
+        assert client.get(f"{MANAGE}/{other.id}/publish").status_code == 403
+        assert client.post(f"{MANAGE}/{other.id}/publish", data={"confirm": "1"}).status_code == 403
+    db.session.refresh(other)
+    assert other.state == NoticeState.DRAFT
 
 
 def test_archiving_a_draft_is_refused(client, committee, draft):
@@ -466,7 +551,7 @@ def test_hostile_markdown_and_title_never_reach_a_page(client, committee, villag
     )
     assert response.status_code == 303
     notice = db.session.scalar(sa.select(Notice))
-    client.post(f"{MANAGE}/{notice.id}/publish")
+    client.post(f"{MANAGE}/{notice.id}/publish", data={"confirm": "1"})
     for i in range(20):
         make_notice(committee, village, title=f"填充{i}")
     pages = {
@@ -474,9 +559,6 @@ def test_hostile_markdown_and_title_never_reach_a_page(client, committee, villag
         "console list": client.get(MANAGE),
         "edit form": client.get(f"{MANAGE}/{notice.id}/correct"),
         "notice page": client.get(f"/v/hubin/notices/{notice.id}"),
-        "read count partial": client.post(
-            f"/v/hubin/notices/{notice.id}/read", headers=htmx_headers("read-count"), csrf="header"
-        ),
         "list page 2 partial": client.get(
             "/v/hubin/notices?page=2", headers=htmx_headers("load-more")
         ),
@@ -485,6 +567,10 @@ def test_hostile_markdown_and_title_never_reach_a_page(client, committee, villag
             f"{MANAGE}/new", data={"category": "affairs", "title": HOSTILE_TITLE, "body": ""}
         ),
     }
+    login_as(client, villager(village))
+    pages["read count partial"] = client.post(
+        f"/v/hubin/notices/{notice.id}/read", headers=htmx_headers("read-count"), csrf="header"
+    )
     client.get("/logout")
     pages["visitor's notice page"] = client.get(f"/v/hubin/notices/{notice.id}")
     for name, page in pages.items():
@@ -514,3 +600,11 @@ def test_every_notice_page_get_changes_no_rows(client, committee, notice, draft)
     ):
         assert client.get(url).status_code == 200, url
     assert (count(Notice), count(NoticeRead), count(ActionLog)) == before
+
+
+def test_the_feed_link_says_what_it_is_for(client, notice):
+    """Not "订阅村务公开（Atom）": what a villager gets from it, in words."""
+    page = client.get("/v/hubin/notices").text
+    link = re.search(r'<a href="/v/hubin/notices.atom">([^<]+)</a>', page)
+    assert link and link.group(1) == "用新闻阅读软件关注本村村务公开"
+    assert "新闻阅读软件" in page and "（Atom）" not in page

@@ -195,7 +195,7 @@ def test_add_an_article_by_plain_form(as_clerk, village, clerk):
     last = articles_of(version)[-1]
     assert (last.position, last.title, last.body) == (4, "邻里", "邻里之间互相帮助。")
     assert actions("rules.article_add") == 4  # three from the factory, one here
-    assert "已添加第 4 条" in as_clerk.get(url_of(version)).text
+    assert "已添加第四条" in as_clerk.get(url_of(version)).text
 
 
 def test_add_an_article_in_place_with_htmx(as_clerk, village, clerk):
@@ -208,7 +208,7 @@ def test_add_an_article_in_place_with_htmx(as_clerk, village, clerk):
     )
     text = partial(response)
     assert response.status_code == 200
-    assert "爱护公共设施。" in text and "已添加第 4 条" in text
+    assert "爱护公共设施。" in text and "已添加第四条" in text
     assert 'id="article-actions"' in text
     assert len(articles_of(version)) == 4
 
@@ -243,12 +243,12 @@ def test_edit_form_in_place_and_plain(as_clerk, village, clerk):
     first = articles_of(version)[0]
     plain = as_clerk.get(f"{url_of(version)}?edit={first.id}")
     assert plain.status_code == 200 and "<html" in plain.text
-    assert "修改第 1 条" in plain.text and 'name="edit-body"' in plain.text
+    assert "修改第一条" in plain.text and 'name="edit-body"' in plain.text
     inline = as_clerk.get(
         f"{url_of(version)}?edit={first.id}", headers=htmx_headers("article-list")
     )
     text = partial(inline)
-    assert "修改第 1 条" in text and rf.ARTICLES[0] in text
+    assert "修改第一条" in text and rf.ARTICLES[0] in text
     # An article of no such id: the list, without an edit form.
     assert 'name="edit-body"' not in as_clerk.get(f"{url_of(version)}?edit=999999").text
 
@@ -265,7 +265,7 @@ def test_edit_an_article(as_clerk, village, clerk, htmx):
     )
     if htmx:
         assert response.status_code == 200 and "垃圾分类投放。" in partial(response)
-        assert "第 1 条已保存" in response.text
+        assert "第一条已保存" in response.text
     else:
         assert response.status_code == 303
     edited = articles_of(version)[0]
@@ -335,18 +335,64 @@ def test_move_refuses_a_forged_position(as_clerk, village, clerk, position):
     assert actions("rules.article_move") == 0
 
 
-@pytest.mark.parametrize("htmx", [False, True])
-def test_remove_an_article(as_clerk, village, clerk, htmx):
+def test_remove_an_article_in_place_once_the_browser_asked(as_clerk, village, clerk):
+    """The page's 删除 button asks in the browser (hx-confirm) and sends its `confirm`."""
     version = rf.draft(village, clerk)
     first = articles_of(version)[0]
-    headers = htmx_headers("article-list") if htmx else {}
-    response = as_clerk.post(f"{url_of(version)}/articles/{first.id}/remove", headers=headers)
-    assert response.status_code == (200 if htmx else 303)
-    if htmx:
-        assert rf.ARTICLES[0] not in partial(response) and "已删除原第 1 条" in response.text
+    remove = f"{url_of(version)}/articles/{first.id}/remove"
+    buttons = [a for tag, a in elements(as_clerk.get(url_of(version)).text) if tag == "button"]
+    button = next(a for a in buttons if a.get("hx-post") == remove)
+    assert "hx-confirm" in button and button["hx-vals"] == '{"confirm": "1"}'
+    assert button["formaction"] == remove and "name" not in button  # plain: no confirm sent
+    response = as_clerk.post(remove, data={"confirm": "1"}, headers=htmx_headers("article-list"))
+    assert response.status_code == 200
+    assert rf.ARTICLES[0] not in partial(response) and "已删除原第一条" in response.text
     rest = articles_of(version)
     assert [(a.position, a.body) for a in rest] == [(1, rf.ARTICLES[1]), (2, rf.ARTICLES[2])]
     assert actions("rules.article_remove") == 1
+
+
+def test_remove_an_article_without_javascript_asks_on_a_page_first(as_clerk, village, clerk):
+    version = rf.draft(village, clerk)
+    second = articles_of(version)[1]
+    remove = f"{url_of(version)}/articles/{second.id}/remove"
+    # The plain form sends no `confirm`: nothing is removed, the clerk is asked first.
+    asked = as_clerk.post(remove)
+    assert asked.status_code == 303 and asked.headers["Location"].endswith(remove)
+    assert len(articles_of(version)) == 3 and actions("rules.article_remove") == 0
+    page = as_clerk.get(remove)
+    assert page.status_code == 200 and "<html" in page.text
+    assert "确定删除第二条吗？" in page.text and rf.ARTICLES[1] in page.text
+    forms = [a for tag, a in elements(page.text) if tag == "form" and a.get("method") == "post"]
+    assert [f["action"] for f in forms if f["action"] != "/logout"] == [remove]
+    assert 'name="confirm" value="1"' in page.text
+    assert f'href="{url_of(version)}#article-{second.id}"' in page.text  # 不删除，返回
+    assert len(articles_of(version)) == 3  # the page itself removed nothing
+    done = as_clerk.post(remove, data={"confirm": "1"})
+    assert done.status_code == 303 and done.headers["Location"].endswith(url_of(version))
+    assert [a.body for a in articles_of(version)] == [rf.ARTICLES[0], rf.ARTICLES[2]]
+    assert "已删除原第二条" in as_clerk.get(done.headers["Location"]).text
+    assert actions("rules.article_remove") == 1
+    # An htmx request without the confirmation is sent to the same page, not obeyed.
+    third = articles_of(version)[1]
+    unconfirmed = as_clerk.post(
+        f"{url_of(version)}/articles/{third.id}/remove", headers=htmx_headers("article-list")
+    )
+    assert unconfirmed.headers["HX-Redirect"].endswith(f"/articles/{third.id}/remove")
+    assert len(articles_of(version)) == 2
+
+
+def test_the_removal_page_is_for_a_draft_and_for_the_committee(client, village, clerk):
+    version = rf.in_consultation(village, clerk)
+    first = articles_of(version)[0]
+    remove = f"{url_of(version)}/articles/{first.id}/remove"
+    login_as(client, clerk)
+    page = client.get(remove)
+    assert page.status_code == 422 and "征求意见开始后条文不能再改" in page.text
+    assert 'name="confirm"' not in page.text
+    assert client.get(f"{url_of(version)}/articles/99999/remove").status_code == 404
+    login_as(client, official(Role.SUPERVISOR, village=village))
+    assert client.get(remove).status_code == 403
 
 
 def test_articles_cannot_change_after_the_draft(as_clerk, village, clerk):
@@ -358,6 +404,7 @@ def test_articles_cannot_change_after_the_draft(as_clerk, village, clerk):
         (f"articles/{first.id}", {"edit-body": "改过的"}),
         (f"articles/{first.id}/move", {"position": "2"}),
         (f"articles/{first.id}/remove", {}),
+        (f"articles/{first.id}/remove", {"confirm": "1"}),
     ):
         response = as_clerk.post(f"{url_of(version)}/{path}", data=data)
         assert response.status_code == 422, path
@@ -729,6 +776,46 @@ def test_paper_ballots_only_while_voting(as_clerk, village, clerk, roll):
     assert count(Ballot) == 0
 
 
+def close_button(page: str) -> dict[str, str]:
+    """The attributes of the button in the form that closes the vote."""
+    tags = [(tag, a) for tag, a in elements(page) if tag in ("form", "button")]
+    form = next(i for i, (tag, a) in enumerate(tags) if a.get("action", "").endswith("/close"))
+    tag, button = tags[form + 1]
+    assert tag == "button"
+    return button
+
+
+def test_the_vote_comes_before_the_articles(as_clerk, village, clerk, roll, at):
+    """The clerk's tasks of the vote open the page; the articles and comments follow."""
+    announced = rf.announced(village, clerk)
+    page = as_clerk.get(url_of(announced)).text
+    assert page.index('id="vote-heading"') < page.index('id="articles-heading"')
+    assert page.index("表决还没有开始") < page.index(rf.ARTICLES[0])
+    voting = rf.voting(village, clerk)
+    at(rf.during(voting))
+    page = as_clerk.get(url_of(voting)).text
+    articles = page.index('id="articles-heading"')
+    for task in ('id="vote-heading"', "录入纸质选票", f'href="{url_of(voting)}/paper"', "/close"):
+        assert page.index(task) < articles, task
+    assert page.index(rf.ARTICLES[0]) > articles
+
+
+def test_close_is_shown_unavailable_until_the_window_ends(as_clerk, open_vote, roll, at):
+    page = as_clerk.get(url_of(open_vote)).text
+    button = close_button(page)
+    ends = open_vote.vote_closes_at.astimezone(clock.LOCAL_TZ)
+    when = f"{ends.year}年{ends.month}月{ends.day}日 {ends:%H:%M}"
+    assert "disabled" in button and button["aria-describedby"] == "close-hint"
+    assert f"表决 {when} 结束后才能结束表决" in page
+    assert "结束表决并公布结果" not in page
+    at(rf.after(open_vote))
+    page = as_clerk.get(url_of(open_vote)).text
+    button = close_button(page)
+    assert "disabled" not in button and button["class"] == "button-primary"
+    assert "结束表决并公布结果" in page and "结束后才能结束表决" not in page
+    assert page.index("结束表决并公布结果") < page.index('id="articles-heading"')
+
+
 def test_close_is_refused_before_the_window_ends(as_clerk, open_vote):
     response = as_clerk.post(f"{url_of(open_vote)}/close")
     assert response.status_code == 422 and "表决时间还没有结束，不能提前结束表决" in response.text
@@ -753,6 +840,10 @@ def test_close_after_the_window_adopts_and_posts_the_decision(as_clerk, open_vot
     page = as_clerk.get(url_of(open_vote)).text
     assert "表决结果：通过" in page and "报镇街备案" in page
     assert "表决已结束：通过" in page
+    # The result and the filing to do next open the page, before the articles.
+    articles = page.index('id="articles-heading"')
+    assert page.index('id="result-heading"') < articles
+    assert page.index('id="filing-heading"') < articles
     again = as_clerk.post(f"{url_of(open_vote)}/close")
     assert again.status_code == 422 and "已经结束" in again.text
     assert actions("rules.vote_close") == 1
@@ -853,8 +944,9 @@ def rules_routes(app, objects, village="hubin") -> list[tuple[str, str]]:
 
 def test_every_rules_route_is_covered(app, objects):
     routes = rules_routes(app, objects)
-    # index, document, version, and the paper-ballot entry page (portal/rules/paper.py)
-    assert len([r for r in routes if r[0] == "GET"]) == 4
+    # index, document, version, the paper-ballot entry page (portal/rules/paper.py) and
+    # the page that asks before an article is removed
+    assert len([r for r in routes if r[0] == "GET"]) == 5
     assert len([r for r in routes if r[0] == "POST"]) >= 14
 
 
@@ -884,7 +976,10 @@ def test_supervisor_reads_everything_and_changes_nothing(app, client, village, o
     before = (actions(), count(RuleVersion), count(RuleArticle), count(ArticleComment))
     for method, url in rules_routes(app, objects):
         response = client.open(url, method=method, data={"reason": "x", "body": "x"})
-        assert response.status_code == (200 if method == "GET" else 403), (method, url)
+        # Reading pages are open to them; the page asking to remove an article is a step
+        # of an action, so it is not.
+        reads = method == "GET" and not url.endswith("/remove")
+        assert response.status_code == (200 if reads else 403), (method, url)
     assert (actions(), count(RuleVersion), count(RuleArticle), count(ArticleComment)) == before
     assert not db.session.get(ArticleComment, objects["comment_id"]).hidden
 

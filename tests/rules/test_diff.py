@@ -42,14 +42,31 @@ def test_identical_text_is_one_equal_segment():
     assert char_diff("", "") == []
 
 
-def test_a_changed_number_inside_chinese_text():
+def test_a_changed_number_inside_chinese_text_is_struck_whole():
+    """15 → 12 strikes 15 and inserts 12: no shared "1" to read 15 against 12."""
     segments = char_diff("宴请一般不超过15桌，不铺张浪费。", "宴请一般不超过12桌，不铺张浪费。")
     assert segments == [
-        Segment(EQUAL, "宴请一般不超过1"),
-        Segment(DELETE, "5"),
-        Segment(INSERT, "2"),
+        Segment(EQUAL, "宴请一般不超过"),
+        Segment(DELETE, "15"),
+        Segment(INSERT, "12"),
         Segment(EQUAL, "桌，不铺张浪费。"),
     ]
+    assert char_diff("超过10桌", "超过12桌") == [
+        Segment(EQUAL, "超过"),
+        Segment(DELETE, "10"),
+        Segment(INSERT, "12"),
+        Segment(EQUAL, "桌"),
+    ]
+    assert char_diff("彩礼不超过3.5万元", "彩礼不超过3万元")[1:3] == [
+        Segment(DELETE, "3.5"),
+        Segment(INSERT, "3"),
+    ]
+
+
+def test_a_latin_word_is_compared_whole():
+    segments = char_diff("大厅有WiFi，密码见墙上。", "大厅有Wireless，密码见墙上。")
+    assert Segment(DELETE, "WiFi") in segments and Segment(INSERT, "Wireless") in segments
+    assert not any(s.op == EQUAL and s.text.endswith("Wi") for s in segments)
 
 
 def test_deletions_come_before_insertions_and_both_sides_rebuild():

@@ -27,6 +27,7 @@ from tests.factories import UserFactory, VillageFactory, count, official, villag
 from tests.notices.html_check import elements, injected
 from tests.rules import factories as rf
 from tests.statements import statements
+from tests.text import unwrapped
 
 PARTIAL_BUDGET = 4096  # bytes, gzip: DESIGN.md 6, an htmx partial at most 4 KB
 
@@ -63,7 +64,7 @@ def test_index_lists_votes_consultations_and_rules_in_force(client, village, cle
     assert "HX-Request" in page.headers["Vary"]
     assert "正在表决" in page.text and "征求意见" in page.text
     assert url(voting) + "#vote" in page.text
-    assert "已投票 0 人，有表决权 1 人" in page.text
+    assert "已投票 0 人，有表决权 1 人" in unwrapped(page.text)
     assert url(consulting) in page.text
     boosted = client.get("/v/hubin/rules", headers={"HX-Request": "true", "HX-Boosted": "true"})
     assert boosted.status_code == 200 and "<html" in boosted.text
@@ -95,7 +96,7 @@ def test_index_shows_an_announced_vote_and_shows_it_open_when_due(
     page = client.get("/v/hubin/rules").text
     assert "表决公告" in page and "正在表决" not in page
     at(version.vote_opens_at + timedelta(minutes=5))
-    page = client.get("/v/hubin/rules").text
+    page = unwrapped(client.get("/v/hubin/rules").text)
     assert "正在表决" in page and "有表决权 1 人" in page
     db.session.refresh(version)
     assert version.vote_opened_at is None and version.roll_eligible_count is None
@@ -114,7 +115,7 @@ def test_document_page_lists_versions_diffs_and_filing(client, village, clerk, v
     db.session.commit()
     page = client.get(f"/v/hubin/rules/{version.document_id}")
     assert page.status_code == 200
-    assert "现行有效的是第 1 版" in page.text
+    assert "现行有效的是第 1 版" in unwrapped(page.text)
     assert "已报镇街，等待备案" in page.text
     # The new draft is the committee's until consultation opens.
     assert "第 2 版" not in page.text
@@ -187,7 +188,7 @@ def test_comment_thread_plain_and_in_place(client, village, clerk):
     assert "建议写明由谁来管。" in page.text
     assert "该意见已被村委会隐藏：含有人身攻击" in page.text
     assert "骂人" not in page.text
-    assert "王建国" not in page.text and "王**" in page.text
+    assert "王建国" not in page.text and "村民王某" in page.text and "王**" not in page.text
     assert "登录后可以提意见" in page.text
     partial = client.get(path, headers=htmx_headers("comments-3"))
     assert partial.status_code == 200
@@ -275,8 +276,8 @@ def test_visitor_sees_turnout_live_tally_and_a_login_prompt(client, voting):
     page = client.get(url(voting))
     assert page.status_code == 200
     assert 'id="vote"' in page.text and "登录后投票" in page.text
-    assert "已投票 0 人，有表决权 1 人" in page.text
-    assert "目前计票：赞成 0 票" in page.text
+    assert "已投票 0 人，有表决权 1 人" in unwrapped(page.text)
+    assert "目前计票：赞成 0 票" in unwrapped(page.text)
     live = re.search(r'<div class="vote-live" id="vote-live"[^>]*>', page.text).group(0)
     assert 'hx-trigger="every 30s"' in live and f'hx-get="{url(voting, "/vote")}"' in live
     assert "<form" not in page.text.split('id="vote"')[1].split("</section>")[0]
@@ -287,11 +288,12 @@ def test_hidden_tally_shows_turnout_only(client, village, clerk, voter, at):
     at(rf.during(version))
     services.cast_ballot(version, voter, "yes")
     db.session.commit()
-    page = client.get(url(version)).text
+    page = unwrapped(client.get(url(version)).text)
     assert "已投票 1 人" in page and "目前计票" not in page
     assert "计票结果在表决结束后公布" in page
     live = client.get(url(version, "/vote"), headers=htmx_headers("vote-live"))
-    assert live.status_code == 200 and "已投票 1 人" in live.text and "赞成" not in live.text
+    assert live.status_code == 200 and "已投票 1 人" in unwrapped(live.text)
+    assert "赞成" not in live.text
 
 
 def test_villager_casts_then_changes_a_ballot_with_plain_forms(client, voting, voter):
@@ -321,7 +323,7 @@ def test_villager_casts_then_changes_a_ballot_with_htmx(client, voting, voter):
         url(voting, "/vote"), data={"choice": "abstain"}, headers=htmx_headers("vote")
     )
     assert cast.status_code == 200 and "HX-Request" in cast.headers["Vary"]
-    text = cast.text
+    text = unwrapped(cast.text)
     assert text.lstrip().startswith('<section class="card vote-panel" id="vote"')
     assert "<html" not in text and "<nav" not in text
     assert "您已投票：弃权" in text and "您的投票已记录：弃权" in text
@@ -332,7 +334,7 @@ def test_villager_casts_then_changes_a_ballot_with_htmx(client, voting, voter):
     )
     assert changed.status_code == 200
     assert "您已投票：赞成" in changed.text and "您的投票已更改为：赞成" in changed.text
-    assert "已投票 1 人" in changed.text
+    assert "已投票 1 人" in unwrapped(changed.text)
     assert ballots() == 1
 
 
@@ -413,16 +415,45 @@ def test_an_account_without_a_resident_is_refused(client, voting):
     refusal(client, voting, user, 403, "只有本村已核实的村民可以投票")
 
 
+def chinese_date(day) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
 def test_villager_registered_after_opening_is_refused(client, village, voting):
+    """Told that the roll was fixed when the vote opened, with that time."""
     late = villager(village)
-    refusal(client, voting, late, 403, "不在本次表决的名单上")
+    opened = voting.vote_opens_at.astimezone(clock.LOCAL_TZ)
+    fixed = f"名单在表决开始时（{chinese_date(opened)} {opened:%H:%M}）就确定了"
+    refusal(client, voting, late, 403, fixed)
+    assert "那以后才登记为本村村民" in client.get(url(voting)).text
 
 
-def test_villager_under_18_on_the_opening_day_is_refused(client, village, clerk, at):
-    young = villager(village, birth_year=clock.today_local().year - 17)
+@pytest.mark.parametrize(
+    ("age", "known", "reason"),
+    [
+        (17, False, "您那天还不满十八周岁"),
+        (18, True, "您那天还不满十八周岁"),
+        (18, False, "花名册上只有您的出生年份"),
+    ],
+    ids=["17, birth year", "18 the day after, birth date", "18 that year, birth year only"],
+)
+def test_villager_under_18_on_the_opening_day_is_told_so(
+    client, village, clerk, at, age, known, reason
+):
+    """The roll takes those 18 or over on the opening day: the refusal says so, names the
+    day, and says why this villager is not among them."""
+    opening_day = clock.local_date(clock.now() + timedelta(days=10))
+    birth_date = None
+    if known:
+        birth_date = services.latest_adult_birth_date(opening_day) + timedelta(days=1)
+    young = villager(village, birth_year=opening_day.year - age, birth_date=birth_date)
     version = rf.voting(village, clerk)
     at(rf.during(version))
-    refusal(client, version, young, 403, "不在本次表决的名单上")
+    assert clock.local_date(version.vote_opens_at) == opening_day
+    said = f"名单只含表决开始那天（{chinese_date(opening_day)}）年满十八周岁的村民"
+    refusal(client, version, young, 403, said)
+    page = client.get(url(version)).text
+    assert said in page and reason in page
 
 
 def test_villager_of_another_village_is_refused(client, voting):
@@ -504,7 +535,7 @@ def test_result_is_not_found_until_the_vote_closes(client, voting):
 def test_result_shows_the_frozen_figures_as_chart_and_table(client, closed):
     page = client.get(url(closed, "/result"))
     assert page.status_code == 200
-    text = page.text
+    text = unwrapped(page.text)
     svgs = re.findall(r"<svg[^>]*>", text)
     assert len(svgs) == 2
     for svg in svgs:
@@ -538,7 +569,7 @@ def test_village_home_shows_open_and_announced_votes(client, village, clerk, vot
     assert page.status_code == 200
     assert "村规民约" in page.text and "表决中" in page.text and "表决公告" in page.text
     assert url(voting) + "#vote" in page.text and url(announced) in page.text
-    assert "已有 0 人投票" in page.text
+    assert "已有 0 人投票" in unwrapped(page.text)
 
 
 def test_village_home_without_votes(client, village):
@@ -631,3 +662,67 @@ def official_town(village):
     from portal.auth.models import Role
 
     return official(Role.TOWN_OFFICIAL, village=village)
+
+
+# --- the vote in sight ----------------------------------------------------------------
+
+
+def test_village_home_puts_an_uncast_open_vote_first_for_the_villager(
+    client, village, clerk, voting, voter
+):
+    """Before the notices, "您还没有对……投票" with a button to the ballot; gone once the
+    villager has voted online or on paper, and never shown to visitors or to a villager
+    not on the roll."""
+    title = voting.document.title
+    prompt = f"您还没有对《{title}》第 {voting.number} 版投票"
+    assert prompt not in client.get("/v/hubin/").text
+    login_as(client, voter)
+    page = unwrapped(client.get("/v/hubin/").text)
+    assert prompt in page
+    assert page.index(prompt) < page.index('id="home-notices-heading"')
+    assert page.index(prompt) < page.index('id="home-rules-heading"')
+    section = page.split(prompt)[1].split("</section>")[0]
+    assert f'href="{url(voting)}#vote"' in section and "去投票" in section
+    late = villager(village)  # registered after the roll was fixed
+    login_as(client, late)
+    assert prompt not in client.get("/v/hubin/").text
+    services.cast_ballot(voting, voter, "yes")
+    db.session.commit()
+    login_as(client, voter)
+    assert prompt not in client.get("/v/hubin/").text
+
+
+def test_village_home_prompt_is_gone_after_a_paper_ballot(client, voting, voter, clerk):
+    services.enter_paper_ballot(clerk, voting, voter.resident, "no")
+    db.session.commit()
+    login_as(client, voter)
+    assert "您还没有对" not in client.get("/v/hubin/").text
+
+
+def test_version_page_puts_the_ballot_before_the_dates_and_the_poster(client, voting, voter):
+    login_as(client, voter)
+    page = client.get(url(voting)).text
+    choices = page.index('name="choice"')
+    assert choices < page.index('<dl class="facts">')
+    assert choices < page.index("打印表决海报")
+    assert choices < page.index('class="turnout"')
+    assert choices < page.index('id="articles-heading"')
+
+
+def test_after_voting_the_confirmation_leads_and_changing_is_secondary(client, voting, voter):
+    login_as(client, voter)
+    client.post(url(voting, "/vote"), data={"choice": "yes"})
+    for response in (
+        client.get(url(voting)),
+        client.get(url(voting, "/vote"), headers=htmx_headers("vote")),
+    ):
+        panel = response.text.split('id="vote"')[1].split("</section>")[0]
+        confirmed = panel.index('class="vote-confirmed"')
+        assert '<span class="vote-mark" aria-hidden="true">✓</span>' in panel
+        assert "您已投票：赞成" in panel
+        change = panel.index('<details class="vote-change">')
+        assert confirmed < change < panel.index("更改我的投票")
+        assert 'class="button-primary"' not in panel.split('<details class="vote-change">')[1]
+    missing = client.post(url(voting, "/vote"), data={}, headers=htmx_headers("vote"))
+    assert missing.status_code == 422
+    assert '<details class="vote-change" open>' in missing.text

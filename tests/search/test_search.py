@@ -23,6 +23,7 @@ from tests.notices.conftest import make_notice
 from tests.rules import factories as rf
 from tests.search.conftest import titles
 from tests.statements import statements
+from tests.text import unwrapped
 
 RULE = "湖滨村村规民约"
 
@@ -34,13 +35,13 @@ RULE = "湖滨村村规民约"
     ("q", "expected"),
     [
         # two characters
-        ("垃圾", {"关于垃圾分类的通知", f"{RULE} 第1条"}),
+        ("垃圾", {"关于垃圾分类的通知", f"{RULE} 第一条"}),
         ("彩礼", {"移风易俗倡议书"}),
         # three
-        ("红白理", {"移风易俗倡议书", f"{RULE} 第2条"}),
+        ("红白理", {"移风易俗倡议书", f"{RULE} 第二条"}),
         # four
-        ("垃圾分类", {"关于垃圾分类的通知", f"{RULE} 第1条"}),
-        ("赡养父母", {f"{RULE} 第3条"}),
+        ("垃圾分类", {"关于垃圾分类的通知", f"{RULE} 第一条"}),
+        ("赡养父母", {f"{RULE} 第三条"}),
         # mixed Chinese and Latin, any width and case
         ("WiFi密码", {"村委会便民服务"}),
         ("wifi密码", {"村委会便民服务"}),
@@ -172,7 +173,41 @@ def test_adoption_replaces_the_superseded_version(village, committee):
     db.session.commit()
     found = services.search(village, "红白理事会").results
     assert [(r.state, r.number) for r in found if r.kind == "rule_article"] == [("adopted", 2)]
-    assert titles(village, "婚事新办") == [f"{RULE} 第2条"]
+    assert titles(village, "婚事新办") == [f"{RULE} 第二条"]
+
+
+def test_an_article_the_same_in_two_versions_is_found_once_with_both(client, village, committee):
+    """In force in version 1 and unchanged in version 2 under consultation: one result,
+    named as every page names it (第一条), linking to each version it stands in."""
+    voters = [villager(village) for _ in range(2)]
+    first = rf.voting(village, committee)
+    for voter in voters:
+        rules.cast_ballot(first, voter, "yes", rf.during(first))
+    rules.close_vote(committee, first, rf.after(first))
+    db.session.commit()
+    now = rf.after(first)
+    second = rules.new_draft(committee, first.document, now=now)
+    db.session.commit()
+    rules.edit_article(committee, second.articles[1], "红白理事会引导婚事新办。", now=now)
+    rules.open_consultation(committee, second, now=now)
+    db.session.commit()
+
+    found = services.search(village, "垃圾分类")
+    rule_results = [r for r in found.results if r.kind == "rule_article"]
+    assert found.pagination.total == len(found.results) == 1
+    assert [r.title for r in rule_results] == [f"{RULE} 第一条"]
+    assert rule_results[0].versions == ((1, "adopted"), (2, "consultation"))
+    changed = services.search(village, "红白理事会").results
+    assert sorted(r.versions for r in changed) == [((1, "adopted"),), ((2, "consultation"),)]
+    assert titles(village, "第1条") == titles(village, "第一条") == [f"{RULE} 第一条"]
+
+    page = unwrapped(client.get("/v/hubin/search?q=垃圾分类").text)
+    assert page.count('class="notice-item"') == 1 and "第一条" in page
+    base = f"/v/hubin/rules/{first.document_id}/versions"
+    assert f'href="{base}/1#article-1">第 1 版</a>' in page
+    assert f'href="{base}/2#article-1">第 2 版</a>' in page
+    assert 'class="state-tag state-adopted"' in page
+    assert 'class="state-tag state-consultation"' in page
 
 
 def test_reindex_command_rebuilds_a_village(app, runner, village, corpus):
@@ -274,7 +309,7 @@ def test_pages_of_twenty(client, village, committee):
         make_notice(committee, village, title=f"垃圾清运第{i:02d}次", body="清运。")
     first = client.get("/v/hubin/search?q=清运")
     assert first.text.count('class="notice-item"') == 20
-    assert "找到 25 条" in first.text
+    assert "找到 25 条" in unwrapped(first.text)
     assert 'rel="next"' in first.text
     full = client.get("/v/hubin/search?q=清运", headers=htmx_headers("search-results"))
     assert full.text.count('class="notice-item"') == 20
