@@ -263,7 +263,8 @@ def invite_status_expr(now=None) -> sa.Case:
     A person's code is spent once its person has an account; registered with the code,
     it shows as used. A household's code serves each member in turn: it is used as soon
     as one member has an account while others still lack one (they can still register
-    with it), and spent once every member has one.
+    with it), and spent once every member has one (and stays spent: registration takes
+    no code marked used).
 
     `now` is the time codes expire against: the clock's time, unless a statement built
     once passes a bound parameter.
@@ -281,8 +282,11 @@ def invite_status_expr(now=None) -> sa.Case:
         for_household, ~_member_without_account(InviteCode.household_id)
     )
     household_in_use = sa.and_(for_household, _member_with_account(InviteCode.household_id))
+    # Registration takes no code once it is marked used: a household's code spent when
+    # its last member registered stays spent, even if the roster gains a member later.
+    household_closed = sa.and_(for_household, InviteCode.used_at.is_not(None))
     return sa.case(
-        (sa.or_(person_registered, household_all_registered), InviteStatus.SPENT),
+        (sa.or_(person_registered, household_all_registered, household_closed), InviteStatus.SPENT),
         (InviteCode.used_at.is_not(None), InviteStatus.USED),
         (expired, InviteStatus.EXPIRED),
         (household_in_use, InviteStatus.USED),

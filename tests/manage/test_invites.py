@@ -203,18 +203,31 @@ def test_statuses_unused_used_and_spent(client, village, committee):
     half = HouseholdFactory(village=village, door_number="2号")
     first = ResidentFactory(household=half)
     ResidentFactory(household=half)
-    user = UserFactory(resident=first, status=RegistrationStatus.VERIFIED)
-    used = InviteCodeFactory(
-        household=half, code="USEDCODE", used_at=clock.now(), used_by_id=user.id
-    )
+    UserFactory(resident=first, status=RegistrationStatus.VERIFIED)
+    used = InviteCodeFactory(household=half, code="USEDCODE")  # the second can still use it
 
     done = HouseholdFactory(village=village, door_number="3号")
     only = ResidentFactory(household=done)
     UserFactory(resident=only, status=RegistrationStatus.VERIFIED)
     spent = InviteCodeFactory(household=done, code="SPENTXYZ")
 
-    statuses = services.statuses_of([unused, used, spent])
-    assert statuses == {unused.id: "unused", used.id: "used", spent.id: "spent"}
+    # Marked used when its last member registered; a member added to the roster later
+    # cannot register with it (registration refuses a code marked used), so it is spent.
+    grown = HouseholdFactory(village=village, door_number="4号")
+    earlier = ResidentFactory(household=grown)
+    member = UserFactory(resident=earlier, status=RegistrationStatus.VERIFIED)
+    closed = InviteCodeFactory(
+        household=grown, code="CLOSEDXY", used_at=clock.now(), used_by_id=member.id
+    )
+    ResidentFactory(household=grown)
+
+    statuses = services.statuses_of([unused, used, spent, closed])
+    assert statuses == {
+        unused.id: "unused",
+        used.id: "used",
+        spent.id: "spent",
+        closed.id: "spent",
+    }
     assert services.unused_invite_count(village) == 1
 
     as_user(client, committee)
