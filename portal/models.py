@@ -9,6 +9,7 @@ from portal.notices.models import (
     NoticeQuestion,
     NoticeRead,
 )
+from portal.publicity.models import Objection, Publicity
 from portal.rules.models import (
     ArticleComment,
     Ballot,
@@ -20,6 +21,7 @@ from portal.rules.models import (
     VoteResult,
 )
 from portal.search.models import SearchEntry
+from portal.settings.models import VillageSetting
 from portal.villages.models import Grid, Household, Resident, RosterImport, Town, Village
 
 __all__ = [
@@ -34,6 +36,8 @@ __all__ = [
     "NoticeAttachment",
     "NoticeQuestion",
     "NoticeRead",
+    "Objection",
+    "Publicity",
     "Resident",
     "RoleGrant",
     "RosterImport",
@@ -45,6 +49,7 @@ __all__ = [
     "Town",
     "User",
     "Village",
+    "VillageSetting",
     "VoteEligibility",
     "VoteResult",
 ]
