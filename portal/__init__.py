@@ -182,10 +182,12 @@ def register_blueprints(app: Flask) -> None:
     from portal.notices.schedule_views import bp as disclosure_bp
     from portal.notices.views import bp as notices_bp
     from portal.public.views import bp as public_bp
+    from portal.publicity.views import bp as publicity_bp
     from portal.rules import paper  # noqa: F401  (its routes join rules_manage_bp)
     from portal.rules.console import bp as rules_manage_bp
     from portal.rules.views import bp as rules_bp
     from portal.search.views import bp as search_bp
+    from portal.settings.views import bp as settings_bp
     from portal.town.views import bp as town_bp
 
     app.register_blueprint(public_bp)
@@ -200,6 +202,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(disclosure_bp)
     app.register_blueprint(search_bp)
     app.register_blueprint(audit_bp)
+    app.register_blueprint(publicity_bp)
+    app.register_blueprint(settings_bp)
 
 
 def register_commands(app: Flask) -> None:

@@ -23,7 +23,9 @@ KIND_LABELS = {
     "invite": _l("邀请码"),
     "role": _l("任命"),
     "roster": _l("花名册"),
+    "settings": _l("本村设置"),
     "admin": _l("系统管理"),
+    "publicity": _l("公示"),
     "create_town": _l("建立镇街"),
     "create_village": _l("建立村"),
 }
@@ -71,6 +73,11 @@ ACTION_LABELS = {
     "roster.import": _l("导入花名册"),
     "roster.resident_left": _l("登记迁出或去世"),
     "roster.resident_returned": _l("撤销迁出登记"),
+    "settings.change": _l("修改本村设置"),
+    "publicity.open": _l("开始公示"),
+    "publicity.object": _l("提出异议"),
+    "publicity.object_paper": _l("录入纸质异议"),
+    "publicity.answer": _l("答复异议"),
     "admin.create": _l("建立管理员"),
     "admin.create_town": _l("建立镇街"),
     "admin.create_village": _l("建立村"),
@@ -95,6 +102,8 @@ OBJECT_LABELS = {
     "rosterimport": _l("花名册导入"),
     "village": _l("村"),
     "town": _l("镇街"),
+    "publicity": _l("公示"),
+    "objection": _l("异议"),
 }
 
 ROLE_LABELS = {
@@ -198,5 +207,10 @@ def value_label(key: str, value: str, object_type: str = "") -> str | None:
 
 
 def field_label(key: str) -> str:
+    """The words for a key of a summary; a village setting's key is named by its label."""
     label = FIELD_LABELS.get(key)
+    if label is None:
+        from portal.settings.registry import label_of
+
+        label = label_of(key)
     return str(label) if label is not None else key

@@ -9,7 +9,8 @@ phone number.
 
 Limits, so that a question board stays a board: a person has at most
 `MAX_OPEN_PER_NOTICE` unanswered questions on one notice and asks at most
-`MAX_PER_DAY` in a village in 24 hours; the same open question twice is refused.
+`MAX_PER_DAY` in a village in 24 hours (the defaults: each village may choose its own,
+in its settings); the same open question twice is refused.
 The caller begins a write transaction and commits once.
 """
 
@@ -19,6 +20,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload, load_only
 
 from portal import clock
@@ -28,10 +30,37 @@ from portal.auth.models import Role, User
 from portal.extensions import db
 from portal.notices.models import ANSWER_MAX, QUESTION_MAX, Notice, NoticeQuestion, NoticeState
 from portal.notices.services import NoticeError, _require_committee
+from portal.settings import registry as settings
 from portal.villages.models import Village
 
 MAX_OPEN_PER_NOTICE = 3
 MAX_PER_DAY = 10
+settings.register(
+    settings.number(
+        "notices.open_questions_per_notice",
+        label=_l("每人在一条公告下最多几个未答复的问题"),
+        hint=_l("村委会答复以后，村民才能在这条公告下再问。"),
+        section=_l("村务公开"),
+        default=MAX_OPEN_PER_NOTICE,
+        minimum=1,
+        maximum=20,
+        unit=_l("个问题"),
+        order=20,
+    )
+)
+settings.register(
+    settings.number(
+        "notices.questions_per_day",
+        label=_l("每人每天最多提几个问题"),
+        hint=_l("一位村民 24 小时内对本村公告最多能提的问题个数。"),
+        section=_l("村务公开"),
+        default=MAX_PER_DAY,
+        minimum=1,
+        maximum=100,
+        unit=_l("个问题"),
+        order=21,
+    )
+)
 PER_PAGE = 20
 
 
@@ -85,7 +114,7 @@ def ask(user: User, notice: Notice, body: str, now: datetime | None = None) -> N
     )
     if text in open_here:
         raise NoticeError(_("这个问题您已经问过了，请等村委会答复。"), field="body", status=409)
-    if len(open_here) >= MAX_OPEN_PER_NOTICE:
+    if len(open_here) >= settings.setting(notice.village_id, "notices.open_questions_per_notice"):
         raise NoticeError(
             _(
                 "您在这条公告下已有 %(n)d 个问题还没有答复，请等村委会答复后再问。",
@@ -101,7 +130,7 @@ def ask(user: User, notice: Notice, body: str, now: datetime | None = None) -> N
             NoticeQuestion.created_at > now - timedelta(days=1),
         )
     )
-    if today >= MAX_PER_DAY:
+    if today >= settings.setting(notice.village_id, "notices.questions_per_day"):
         raise NoticeError(
             _("您今天已经提了 %(n)d 个问题，请明天再问。", n=today), field="body", status=429
         )

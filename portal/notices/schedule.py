@@ -59,11 +59,27 @@ from portal.notices.models import (
     NoticeCategory,
     NoticeState,
 )
+from portal.settings import registry as settings
 from portal.villages.models import Village
 
 SHANGHAI = clock.LOCAL_TZ
 DEFAULT_GRACE_DAYS = 10
 GRACE_DAYS_MAX = 60
+settings.register(
+    settings.number(
+        "disclosure.grace_days",
+        label=_l("公开事项的默认宽限天数"),
+        hint=_l(
+            "新的公开事项（和标准公开目录的各项）每期结束后还可以补发的天数；每个事项也可以另定。"
+        ),
+        section=_l("村务公开"),
+        default=DEFAULT_GRACE_DAYS,
+        minimum=0,
+        maximum=GRACE_DAYS_MAX,
+        unit=_l("天"),
+        order=25,
+    )
+)
 
 MONTHS = {
     DisclosureCadence.MONTHLY: 1,
@@ -700,7 +716,9 @@ def counts_for(
     return found
 
 
-def standard_items(monthly_finance: bool = False) -> list[dict]:
+def standard_items(
+    monthly_finance: bool = False, grace_days: int = DEFAULT_GRACE_DAYS
+) -> list[dict]:
     """The standard schedule 标准公开目录, after the Organic Law of Villagers' Committees
     (《村民委员会组织法》 art. 30: 一般事项至少每季度公布一次；集体财务往来较多的，财务收支
     情况应当每月公布一次；涉及村民利益的重大事项应当随时公布):
@@ -709,7 +727,8 @@ def standard_items(monthly_finance: bool = False) -> list[dict]:
     - 村务 general village affairs: quarterly;
     - 党务 Party affairs: quarterly, the same rhythm as the village's other affairs.
 
-    Each with 10 days' grace, the usual "by the 10th of the following month". Major
+    Each with `grace_days` of grace: by default 10, the usual "by the 10th of the following
+    month", or the village's own default grace (its settings). Major
     matters 重大事项 are disclosed at once, as they arise: no timetable can owe them, so
     they are not on the schedule. 会议决定 are posted by the vote itself.
     """
@@ -720,7 +739,7 @@ def standard_items(monthly_finance: bool = False) -> list[dict]:
         {"title": _("村务（一般事项）"), "category": NoticeCategory.AFFAIRS, "cadence": quarterly},
         {"title": _("党务"), "category": NoticeCategory.PARTY, "cadence": quarterly},
     ]
-    return [{**spec, "grace_days": DEFAULT_GRACE_DAYS} for spec in items]
+    return [{**spec, "grace_days": grace_days} for spec in items]
 
 
 def has_schedule(village: Village) -> bool:
@@ -739,4 +758,6 @@ def adopt_standard_schedule(
     _require_committee(actor, village.id)
     if has_schedule(village):
         raise ScheduleError(_("本村已经有公开目录了，可以逐项添加或停用。"))
-    return [add_item(actor, village, now=now, **spec) for spec in standard_items(monthly_finance)]
+    grace_days = settings.setting(village, "disclosure.grace_days")
+    specs = standard_items(monthly_finance, grace_days)
+    return [add_item(actor, village, now=now, **spec) for spec in specs]

@@ -22,6 +22,7 @@ from portal.notices.forms import CATEGORY_LABELS
 from portal.notices.models import DisclosureItem
 from portal.notices.schedule import CADENCE_LABELS, ScheduleError, Status
 from portal.notices.schedule_forms import DisclosureItemForm, StandardScheduleForm, ToggleForm
+from portal.settings import registry as settings
 
 bp = Blueprint("disclosure", __name__, url_prefix="/v/<village>/manage/disclosure")
 
@@ -52,6 +53,9 @@ def _context(
         schedule.village_statuses(village),
         key=lambda s: (STATUS_ORDER[s.status], s.deadline or s.next_deadline or s.item.id),
     )
+    grace_days = settings.setting(village, "disclosure.grace_days")
+    if form is None:
+        form = DisclosureItemForm(formdata=None, grace_days=grace_days)
     counts = {status: 0 for status in Status}
     for row in statuses:
         counts[row.status] += 1
@@ -61,11 +65,11 @@ def _context(
         "counts": counts,
         "row": next((s for s in statuses if s.item.id == row_id), None),
         "messages": {row_id: message} if message else {},
-        "form": form if form is not None else DisclosureItemForm(formdata=None),
+        "form": form,
         "standard_form": standard_form
         if standard_form is not None
         else StandardScheduleForm(formdata=None),
-        "standard_items": schedule.standard_items(),
+        "standard_items": schedule.standard_items(grace_days=grace_days),
         "toggle_form": ToggleForm(formdata=None),
     }
 

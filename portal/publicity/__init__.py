@@ -7,3 +7,12 @@ the clock (no job), verified villagers object during it (one objection per perso
 online or entered by a clerk from paper), and the committee answers every objection in
 writing. See `portal.publicity.services`.
 """
+
+from portal import registry
+
+registry.console_section(
+    "publicity",
+    order=40,
+    template="publicity/_console_section.html",
+    context="portal.publicity.home:console_context",
+)

@@ -25,6 +25,7 @@ from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from portal import clock
 from portal.actions import Refusal
@@ -53,6 +54,7 @@ from portal.rules.models import (
     vote_phase,
 )
 from portal.search.services import index_rule_document
+from portal.settings import registry as settings
 from portal.transitions import Lifecycle, Transition
 from portal.villages.models import Household, QuorumMode, Resident, Village
 
@@ -66,6 +68,33 @@ COMMENT_MAX = 1000
 # comment on the same article only once.
 COMMENTS_PER_MINUTE = 3
 COMMENTS_PER_DAY = 20
+# The village's own limits (village settings), these the defaults.
+settings.register(
+    settings.number(
+        "rules.comments_per_minute",
+        label=_l("每人每分钟最多提几条意见"),
+        hint=_l("征求意见期间，一位村民一分钟内最多能提的意见条数。"),
+        section=_l("村规民约"),
+        default=COMMENTS_PER_MINUTE,
+        minimum=1,
+        maximum=20,
+        unit=_l("条意见"),
+        order=10,
+    )
+)
+settings.register(
+    settings.number(
+        "rules.comments_per_day",
+        label=_l("每人每天最多提几条意见"),
+        hint=_l("一位村民 24 小时内对本村村规民约最多能提的意见条数。"),
+        section=_l("村规民约"),
+        default=COMMENTS_PER_DAY,
+        minimum=1,
+        maximum=200,
+        unit=_l("条意见"),
+        order=11,
+    )
+)
 REASON_MAX = 200
 FILING_REASON_MAX = 500
 OPEN_STATES = (VersionState.DRAFT, VersionState.CONSULTATION, VersionState.VOTING)
@@ -481,11 +510,12 @@ def _check_comment_limits(user: User, article: RuleArticle, body: str, now: date
     )
     if same:
         raise RuleError(_("这条意见您已经提过了。"), status=409)
+    village_id = article.version.village_id
     minute = db.session.scalar(mine.where(ArticleComment.created_at > now - timedelta(minutes=1)))
-    if minute >= COMMENTS_PER_MINUTE:
+    if minute >= settings.setting(village_id, "rules.comments_per_minute"):
         raise RuleError(_("您提意见太快了，请过一分钟再提。"), status=429)
     today = db.session.scalar(mine.where(ArticleComment.created_at > now - timedelta(days=1)))
-    if today >= COMMENTS_PER_DAY:
+    if today >= settings.setting(village_id, "rules.comments_per_day"):
         raise RuleError(_("您今天已经提了 %(n)d 条意见，请明天再提。", n=today), status=429)
 
 
