@@ -44,6 +44,27 @@ def has_controls(value: str) -> bool:
     return "\r" in value or _UNWANTED.search(value) is not None
 
 
+def required_text(
+    value: str | None,
+    *,
+    limit: int,
+    empty: str,
+    too_long: str,
+    field: str | None = None,
+    error: type[Exception] | None = None,
+) -> str:
+    """`value` stripped, refused in words (`error`, a `Refusal` kind, status 422) when
+    empty or longer than `limit` characters; the line ends as LF."""
+    if error is None:
+        from portal.actions import Refusal as error
+    text = (value or "").replace("\r\n", "\n").strip()
+    if not text:
+        raise error(str(empty), status=422, field=field)
+    if len(text) > limit:
+        raise error(str(too_long), status=422, field=field)
+    return text
+
+
 def bounded_int(value) -> int:
     """`int(value)`, refused (ValueError) beyond what an INTEGER column holds."""
     number = int(value)

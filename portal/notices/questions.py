@@ -28,6 +28,7 @@ from portal.audit.services import record_action
 from portal.auth.access import villager_standing
 from portal.auth.models import Role, User
 from portal.extensions import db
+from portal.inputs import required_text
 from portal.notices.models import ANSWER_MAX, QUESTION_MAX, Notice, NoticeQuestion, NoticeState
 from portal.notices.services import NoticeError, _require_committee
 from portal.settings import registry as settings
@@ -65,12 +66,9 @@ PER_PAGE = 20
 
 
 def _clean(text: str | None, *, empty: str, too_long: str, limit: int, field: str) -> str:
-    value = (text or "").replace("\r\n", "\n").strip()
-    if not value:
-        raise NoticeError(empty, field=field, status=422)
-    if len(value) > limit:
-        raise NoticeError(too_long, field=field, status=422)
-    return value
+    return required_text(
+        text, limit=limit, empty=empty, too_long=too_long, field=field, error=NoticeError
+    )
 
 
 def asking_refusal(user: User, notice: Notice) -> str | None:

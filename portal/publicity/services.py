@@ -37,6 +37,7 @@ from portal.audit.services import record_action
 from portal.auth.access import is_verified_villager, require_committee, villager_refusal
 from portal.auth.models import Role, User
 from portal.extensions import db
+from portal.inputs import required_text
 from portal.publicity.models import ANSWER_MAX, REASON_MAX, Objection, Publicity
 from portal.villages.models import Resident, Village
 
@@ -228,12 +229,9 @@ def already_objected() -> PublicityError:
 
 
 def _clean(text: str | None, *, empty, too_long, limit: int, field: str) -> str:
-    value = (text or "").replace("\r\n", "\n").strip()
-    if not value:
-        raise PublicityError(str(empty), status=422, field=field)
-    if len(value) > limit:
-        raise PublicityError(str(too_long), status=422, field=field)
-    return value
+    return required_text(
+        text, limit=limit, empty=empty, too_long=too_long, field=field, error=PublicityError
+    )
 
 
 def clean_reason(text: str | None) -> str:
@@ -288,32 +286,16 @@ def object_online(
     refusal = objecting_refusal(user, publicity)
     if refusal:
         raise PublicityError(refusal, status=403)
-    _require_open(publicity, now)
-    text = clean_reason(reason)
-    if _objection_of(publicity, user.resident_id) is not None:
-        raise already_objected()
-    objection = Objection(
-        publicity_id=publicity.id,
-        village_id=publicity.village_id,
-        resident_id=user.resident_id,
+    return _add_objection(
+        publicity,
+        user.resident_id,
+        reason,
+        now,
+        actor=user,
+        role=Role.VILLAGER,
+        action="publicity.object",
         user_id=user.id,
-        reason=text,
-        created_at=now,
     )
-    db.session.add(objection)
-    record_action(
-        user,
-        Role.VILLAGER,
-        "publicity.object",
-        objection,
-        village=publicity.village,
-        after={
-            "publicity": publicity.id,
-            "subject": f"{publicity.subject_type}:{publicity.subject_id}",
-            "reason": text[:200],
-        },
-    )
-    return objection
 
 
 def object_on_paper(
@@ -336,32 +318,54 @@ def object_on_paper(
             status=422,
             field="resident_id",
         )
+    return _add_objection(
+        publicity,
+        resident.id,
+        reason,
+        now,
+        actor=clerk,
+        role=Role.COMMITTEE,
+        action="publicity.object_paper",
+        entered_by_id=clerk.id,
+    )
+
+
+def _add_objection(
+    publicity: Publicity,
+    resident_id: int,
+    reason: str,
+    now: datetime,
+    *,
+    actor: User,
+    role: Role,
+    action: str,
+    user_id: int | None = None,
+    entered_by_id: int | None = None,
+) -> Objection:
+    """The one-per-person objection, online (`user_id`) or from paper (`entered_by_id`),
+    with its log row: while the period is open, with a reason, if the resident has none."""
     _require_open(publicity, now)
     text = clean_reason(reason)
-    if _objection_of(publicity, resident.id) is not None:
+    if _objection_of(publicity, resident_id) is not None:
         raise already_objected()
     objection = Objection(
         publicity_id=publicity.id,
         village_id=publicity.village_id,
-        resident_id=resident.id,
-        entered_by_id=clerk.id,
+        resident_id=resident_id,
+        user_id=user_id,
+        entered_by_id=entered_by_id,
         reason=text,
         created_at=now,
     )
     db.session.add(objection)
-    record_action(
-        clerk,
-        Role.COMMITTEE,
-        "publicity.object_paper",
-        objection,
-        village=publicity.village,
-        after={
-            "publicity": publicity.id,
-            "subject": f"{publicity.subject_type}:{publicity.subject_id}",
-            "resident": resident.id,
-            "reason": text[:200],
-        },
-    )
+    after = {
+        "publicity": publicity.id,
+        "subject": f"{publicity.subject_type}:{publicity.subject_id}",
+        "reason": text[:200],
+    }
+    if entered_by_id is not None:
+        after["resident"] = resident_id
+    record_action(actor, role, action, objection, village=publicity.village, after=after)
     return objection
 
 

@@ -35,6 +35,7 @@ from portal.auth.models import RegistrationStatus, Role, User
 from portal.database import write_transaction
 from portal.extensions import db
 from portal.i18n import format_date, format_datetime
+from portal.inputs import required_text
 from portal.paging import escape_like
 from portal.rules.models import (
     ArticleComment,
@@ -132,12 +133,7 @@ def _require_state(version: RuleVersion, *states: VersionState, message: str) ->
 
 
 def _clean_text(value: str | None, *, limit: int, empty: str, too_long: str) -> str:
-    text = (value or "").strip()
-    if not text:
-        raise RuleError(empty)
-    if len(text) > limit:
-        raise RuleError(too_long)
-    return text
+    return required_text(value, limit=limit, empty=empty, too_long=too_long, error=RuleError)
 
 
 def _clean_title(title: str | None) -> str | None:
