@@ -1,6 +1,7 @@
 """Every table, imported in one place so Alembic and `create_app` see them all."""
 
 from portal.audit.models import ActionLog
+from portal.boards.models import BoardAppeal, BoardCategory, BoardEntry
 from portal.auth.models import InviteCode, RoleGrant, User
 from portal.notices.models import (
     DisclosureItem,
@@ -28,6 +29,9 @@ __all__ = [
     "ActionLog",
     "ArticleComment",
     "Ballot",
+    "BoardAppeal",
+    "BoardCategory",
+    "BoardEntry",
     "Grid",
     "Household",
     "InviteCode",

@@ -101,10 +101,10 @@ class InviteCodeFactory(Base):
 
 
 def villager(village: Village, birth_year: int = 1970, **kwargs) -> User:
-    """A verified villager of `village`, linked to a new resident in a new household."""
-    resident = ResidentFactory(
-        household=HouseholdFactory(village=village), birth_year=birth_year, **kwargs
-    )
+    """A verified villager of `village`, linked to a new resident in a new household
+    (or in `household=`, when given)."""
+    household = kwargs.pop("household", None) or HouseholdFactory(village=village)
+    resident = ResidentFactory(household=household, birth_year=birth_year, **kwargs)
     user = UserFactory(
         name=resident.name,
         resident=resident,
@@ -116,10 +116,14 @@ def villager(village: Village, birth_year: int = 1970, **kwargs) -> User:
 
 
 def official(
-    role: Role, village: Village | None = None, grid: Grid | None = None, town: Town | None = None
+    role: Role,
+    village: Village | None = None,
+    grid: Grid | None = None,
+    town: Town | None = None,
+    **kwargs,
 ) -> User:
     """A user holding `role` in `village` (or for `town`, or site-wide for admin)."""
-    user = UserFactory()
+    user = UserFactory(**kwargs)
     RoleGrantFactory(
         user=user,
         role=role,

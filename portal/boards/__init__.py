@@ -1,0 +1,16 @@
+"""红黑榜: the village's red and black boards, with their safeguards (DESIGN.md 2.3).
+
+The rules are in `portal.boards.services`; an entry's 公示 is a `portal.publicity`
+period (subject type "board_entry"); its settings are declared there too, and
+`flask tick` freezes expired entries (`expire_due`).
+"""
+
+from flask_babel import lazy_gettext as _l
+
+from portal.publicity.services import register_subject
+
+register_subject(
+    "board_entry",
+    _l("红黑榜条目"),
+    lambda village, entry_id: f"/v/{village.slug}/boards/{entry_id}",
+)
