@@ -118,6 +118,9 @@ def upgrade():
         sa.Column("withdrawn_by_id", sa.Integer(), nullable=True),
         sa.Column("withdrawn_reason", sa.String(length=500), nullable=True),
         sa.CheckConstraint(
+            "board <> 'black' OR consented_at IS NULL", name=op.f("ck_board_entry_black_never_named")
+        ),
+        sa.CheckConstraint(
             "board <> 'black' OR state NOT IN ('notice', 'published', 'expired') OR (approved_by_id IS NOT NULL AND meeting_on IS NOT NULL)",
             name=op.f("ck_board_entry_black_decided"),
         ),

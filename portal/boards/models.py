@@ -121,6 +121,7 @@ class BoardEntry(db.Model):
             " IS NOT NULL)",
             name="consent_recorded",
         ),
+        sa.CheckConstraint("board <> 'black' OR consented_at IS NULL", name="black_never_named"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
