@@ -177,6 +177,9 @@ def register_blueprints(app: Flask) -> None:
     from portal.audit.views import bp as audit_bp
     from portal.auth import console  # noqa: F401  (its routes join the console's blueprint)
     from portal.auth.views import bp as auth_bp
+    from portal.boards.appeal_views import bp as board_appeals_bp
+    from portal.boards.console import bp as boards_manage_bp
+    from portal.boards.views import bp as boards_bp
     from portal.manage.views import bp as manage_bp
     from portal.notices.posters import bp as posters_bp
     from portal.notices.schedule_views import bp as disclosure_bp
@@ -204,6 +207,9 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(audit_bp)
     app.register_blueprint(publicity_bp)
     app.register_blueprint(settings_bp)
+    app.register_blueprint(boards_bp)
+    app.register_blueprint(boards_manage_bp)
+    app.register_blueprint(board_appeals_bp)
 
 
 def register_commands(app: Flask) -> None:

@@ -85,11 +85,13 @@ COMMITTEE_PHONE = "13800000001"
 GRID_WORKER_PHONE = "13800000002"
 SUPERVISOR_PHONE = "13800000003"
 TOWN_OFFICIAL_PHONE = "13800000004"
+SECOND_COMMITTEE_PHONE = "13800000005"  # the boards' second member (portal.boards.demo)
 VILLAGER_PHONES = tuple(f"138000000{n:02d}" for n in range(10, 30))
 
 DEMO_LOGINS = (
     DemoLogin(ADMIN_PHONE, "管理员 admin", "全站 site-wide"),
     DemoLogin(COMMITTEE_PHONE, "村委 committee", "湖滨村"),
+    DemoLogin(SECOND_COMMITTEE_PHONE, "村委 committee（第二位委员 second member）", "湖滨村"),
     DemoLogin(GRID_WORKER_PHONE, "网格员 grid worker", "湖滨村 第一网格"),
     DemoLogin(SUPERVISOR_PHONE, "村务监督 supervisor", "湖滨村"),
     DemoLogin(TOWN_OFFICIAL_PHONE, "镇街 town official", "银涂镇"),
@@ -164,6 +166,7 @@ def seed_demo() -> SeedReport:
         _ensure_notices(villages[DEMO_VILLAGE])
         _ensure_notice_questions(villages[DEMO_VILLAGE])
         _ensure_disclosure_schedule(villages[DEMO_VILLAGE])
+        _ensure_boards(villages[DEMO_VILLAGE], report)
         reindex_village(villages[DEMO_VILLAGE])
         db.session.commit()
     except BaseException:
@@ -1046,3 +1049,13 @@ def _ensure_notice_questions(village: Village) -> None:
                 created_at=meeting.published_at + (now - meeting.published_at) * 0.5,
             )
         )
+
+
+# --- 红黑榜 the boards -----------------------------------------------------------------
+
+
+def _ensure_boards(village: Village, report: SeedReport) -> None:
+    """湖滨村's red and black boards, built through the boards' services."""
+    from portal.boards.demo import ensure_boards
+
+    ensure_boards(village, report)

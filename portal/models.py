@@ -1,8 +1,8 @@
 """Every table, imported in one place so Alembic and `create_app` see them all."""
 
 from portal.audit.models import ActionLog
-from portal.boards.models import BoardAppeal, BoardCategory, BoardEntry
 from portal.auth.models import InviteCode, RoleGrant, User
+from portal.boards.models import BoardAppeal, BoardCategory, BoardEntry
 from portal.notices.models import (
     DisclosureItem,
     Notice,

@@ -18,7 +18,8 @@ Two checks on every body, whatever its status:
   shop in a notice, say) is left out too, since that text is the committee's and is
   public; today the demo has none, and the test says which it left out if it ever does.
   The committee's members are residents too and get no exception: the pages speak of
-  村委会, never of a member by name.
+  村委会, never of a member by name. The one other exception is a red-board subject
+  whose consent to be named is recorded (DESIGN.md 2.3).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from flask import url_for
 
 from portal.auth.access import roles_in_village
 from portal.auth.models import User
+from portal.boards.models import Board, BoardCategory, BoardEntry
 from portal.demo import DEMO_VILLAGE, VILLAGER_PHONES, seed_demo
 from portal.extensions import db
 from portal.notices.models import Notice, NoticeAttachment, NoticeCategory, NoticeQuestion
@@ -80,8 +82,12 @@ def argument_rows() -> dict[frozenset[str], list[dict]]:
         .join(RuleArticle, RuleArticle.version_id == RuleVersion.id)
     ).all()
     periods = db.session.execute(sa.select(Publicity.village_id, Publicity.id)).all()
+    entries = db.session.execute(sa.select(BoardEntry.village_id, BoardEntry.id)).all()
     rows = {
         frozenset(): [{}],
+        frozenset({"village", "entry_id"}): [
+            {"village": slug[v], "entry_id": e} for v, e in entries
+        ],
         frozenset({"village", "publicity_id"}): [
             {"village": slug[v], "publicity_id": p} for v, p in periods
         ],
@@ -117,6 +123,11 @@ def query_variants(endpoint: str, values: dict) -> list[dict]:
         return [{}, {"page": 2}] + [{"category": c.value} for c in NoticeCategory]
     if endpoint == "notices.show":
         return [{}, {"qpage": 2}]
+    if endpoint == "boards.index":
+        categories = db.session.execute(sa.select(BoardCategory.board, BoardCategory.id)).all()
+        return [{}, {"board": "red"}, {"board": "black"}, {"board": "black", "page": 2}] + [
+            {"board": board.value, "category": c} for board, c in categories
+        ]
     if endpoint == "search.index":
         return [{}, {"q": "鱼塘"}, {"q": "村规民约"}, {"q": "红白喜事"}]
     if endpoint == "rules.compare":
@@ -253,7 +264,14 @@ def test_no_page_shows_a_phone_or_another_residents_full_name(app, client, role)
     with app.test_request_context():
         urls = page_urls(app, held, logged_in=user is not None)
     endpoints = {endpoint for endpoint, _url in urls}
-    assert {"rules.comments", "notices.show", "rules.version", "public.village_home"} <= endpoints
+    assert {
+        "rules.comments",
+        "notices.show",
+        "rules.version",
+        "public.village_home",
+        "boards.index",
+        "boards.entry",
+    } <= endpoints
 
     bodies = walk(client, urls)
 
@@ -263,6 +281,14 @@ def test_no_page_shows_a_phone_or_another_residents_full_name(app, client, role)
     if in_public_text:
         print(f"left out, as the demo's own public text names them: {sorted(in_public_text)}")
     names -= in_public_text
+    consented = set(
+        db.session.scalars(
+            sa.select(Resident.name)
+            .join(BoardEntry, BoardEntry.resident_id == Resident.id)
+            .where(BoardEntry.board == Board.RED, BoardEntry.consented_at.is_not(None))
+        )
+    )
+    names -= consented
     name_pattern = re.compile("|".join(sorted(map(re.escape, names), key=len, reverse=True)))
 
     leaks = []

@@ -42,8 +42,8 @@ def test_rules_and_notices_declare_their_home_sections_in_order(app):
 def test_a_new_feature_adds_a_home_section_without_touching_the_home(
     client, village, extra_templates, declared
 ):
-    extra_templates["boards/_home_section.html"] = (
-        '<section class="card"><h2>红黑榜</h2><p>{{ board_note }} {{ village.name }}</p></section>'
+    extra_templates["harvest/_home_section.html"] = (
+        '<section class="card"><h2>秋收互助</h2><p>{{ board_note }} {{ village.name }}</p></section>'
     )
     seen = []
 
@@ -52,11 +52,11 @@ def test_a_new_feature_adds_a_home_section_without_touching_the_home(
         return {"board_note": "本月上榜 3 户"}
 
     registry.home_section(
-        "boards", order=15, template="boards/_home_section.html", context=board_context
+        "harvest", order=15, template="harvest/_home_section.html", context=board_context
     )
     page = client.get("/v/hubin/").text
     assert "本月上榜 3 户 湖滨村" in page and seen == [village.id]
-    assert page.index("村务公开") < page.index("红黑榜") < page.index('id="home-rules-heading"')
+    assert page.index("村务公开") < page.index("秋收互助") < page.index('id="home-rules-heading"')
 
 
 def test_a_console_section_is_shown_only_to_the_roles_it_names(

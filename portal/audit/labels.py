@@ -214,3 +214,51 @@ def field_label(key: str) -> str:
 
         label = label_of(key)
     return str(label) if label is not None else key
+
+
+# Appeals 申诉 on the red/black boards, up to the town.
+KIND_LABELS["board_appeal"] = _l("红黑榜申诉")
+ACTION_LABELS.update(
+    {
+        "board_appeal.submit": _l("提出申诉"),
+        "board_appeal.submit_paper": _l("录入纸质申诉"),
+        "board_appeal.uphold": _l("申诉理由成立"),
+        "board_appeal.dismiss": _l("驳回申诉"),
+        "board_appeal.ask_town": _l("请镇街复核"),
+        "board_appeal.ask_town_paper": _l("录入请镇街复核的信件"),
+        "board_appeal.town_uphold": _l("镇街复核：申诉理由成立"),
+        "board_appeal.town_confirm": _l("镇街复核：维持村委会决定"),
+    }
+)
+OBJECT_LABELS["boardappeal"] = _l("红黑榜申诉")
+VALUE_LABELS.update(
+    {
+        "upheld": _l("理由成立"),
+        "dismissed": _l("已驳回"),
+        "town_review": _l("镇街复核中"),
+        "town_upheld": _l("镇街复核：理由成立"),
+        "town_confirmed": _l("镇街复核：维持"),
+    }
+)
+
+# The red/black boards 红黑榜: categories, entries and their steps (portal/boards/services.py).
+KIND_LABELS["board"] = _l("红黑榜")
+ACTION_LABELS.update(
+    {
+        "board.seed_categories": _l("载入常用类别"),
+        "board.category_add": _l("添加红黑榜类别"),
+        "board.category_edit": _l("修改红黑榜类别"),
+        "board.category_retire": _l("停用红黑榜类别"),
+        "board.warn": _l("发出整改提醒"),
+        "board.commend": _l("登记红榜表彰"),
+        "board.consent": _l("记录本人同意公开姓名"),
+        "board.put_right": _l("记录按期整改"),
+        "board.approve": _l("集体决定列入黑榜"),
+        "board.decline": _l("决定不列入黑榜"),
+        "board.publish": _l("公布红黑榜条目"),
+        "board.expire": _l("红黑榜条目到期撤下"),
+        "board.withdraw": _l("撤销红黑榜条目"),
+    }
+)
+OBJECT_LABELS["boardentry"] = _l("红黑榜条目")
+OBJECT_LABELS["boardcategory"] = _l("红黑榜类别")

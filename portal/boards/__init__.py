@@ -14,3 +14,19 @@ register_subject(
     _l("红黑榜条目"),
     lambda village, entry_id: f"/v/{village.slug}/boards/{entry_id}",
 )
+
+from portal import registry  # noqa: E402
+
+registry.home_section(
+    "boards",
+    order=30,
+    template="boards/_home_section.html",
+    context="portal.boards.home:home_context",
+)
+
+registry.console_section(
+    "boards",
+    order=30,
+    template="boards/_console_section.html",
+    context="portal.boards.home:console_context",
+)

@@ -56,6 +56,7 @@ from portal.publicity.models import Publicity
 from portal.rules.models import RuleArticle, RuleVersion, VersionState
 from portal.settings import registry as settings
 from portal.transitions import Lifecycle, Transition
+from portal.uploads import UploadPolicy
 from portal.villages.models import Household, Resident, Village
 
 SUBJECT = "board_entry"  # the 公示 subject type of an entry
@@ -275,21 +276,22 @@ def listed_clause(now: datetime):
 # --- categories -----------------------------------------------------------------------
 
 # Typical items of village lists, seeded for a new village; the committee links each to
-# its article and may add, rename or retire them.
+# its article and may add, rename or retire them. They are the village's own data, in
+# its language, like the names it gives its categories later: not words of the portal.
 SEED_CATEGORIES = {
     Board.RED: (
-        (_l("最美家庭"), _l("家庭和睦、邻里和谐、家风良好的家庭")),
-        (_l("孝老爱亲"), _l("孝敬老人、关爱家人，事迹突出")),
-        (_l("志愿服务"), _l("长期参加村里志愿服务、公益劳动")),
-        (_l("环境整洁户"), _l("房前屋后干净整洁，垃圾分类做得好")),
-        (_l("移风易俗"), _l("婚事新办、丧事简办，带头抵制陈规陋习")),
+        ("最美家庭", "家庭和睦、邻里和谐、家风良好的家庭"),
+        ("孝老爱亲", "孝敬老人、关爱家人，事迹突出"),
+        ("志愿服务", "长期参加村里志愿服务、公益劳动"),
+        ("环境整洁户", "房前屋后干净整洁，垃圾分类做得好"),
+        ("移风易俗", "婚事新办、丧事简办，带头抵制陈规陋习"),
     ),
     Board.BLACK: (
-        (_l("乱堆乱放"), _l("在公共道路、沟渠旁长期堆放杂物、柴草、建筑垃圾")),
-        (_l("大操大办"), _l("婚丧喜庆超出村规民约规定的规模和标准")),
-        (_l("不赡养老人"), _l("子女不履行赡养义务，经调解仍不改正")),
-        (_l("乱倒垃圾"), _l("向河道、沟渠、路边倾倒垃圾污水")),
-        (_l("违规焚烧秸秆"), _l("在禁烧区域焚烧秸秆、垃圾")),
+        ("乱堆乱放", "在公共道路、沟渠旁长期堆放杂物、柴草、建筑垃圾"),
+        ("大操大办", "婚丧喜庆超出村规民约规定的规模和标准"),
+        ("不赡养老人", "子女不履行赡养义务，经调解仍不改正"),
+        ("乱倒垃圾", "向河道、沟渠、路边倾倒垃圾污水"),
+        ("违规焚烧秸秆", "在禁烧区域焚烧秸秆、垃圾"),
     ),
 }
 
@@ -319,8 +321,8 @@ def seed_categories(village: Village, actor: User | None = None) -> int:
                 BoardCategory(
                     village_id=village.id,
                     board=board,
-                    name=str(name),
-                    description=str(description),
+                    name=name,
+                    description=description,
                     position=position,
                     created_by_id=getattr(actor, "id", None),
                 )
@@ -1049,6 +1051,38 @@ def household_entries(household_id: int) -> list[BoardEntry]:
             .where(BoardEntry.household_id == household_id)
             .options(
                 joinedload(BoardEntry.category).load_only(BoardCategory.id, BoardCategory.name)
+            )
+            .order_by(BoardEntry.created_at.desc(), BoardEntry.id.desc())
+        )
+    )
+
+
+# --- the boards as villagers and visitors see them ------------------------------------
+
+# The board's photos: checked and re-encoded by `portal.uploads`, kept outside static/
+# and served by the entry's own page rule.
+BOARD_PHOTOS = UploadPolicy(field="photo", folder="photos/boards")
+
+HOME_ENTRIES = 3
+
+
+def home_entries(village: Village, now: datetime | None = None) -> list[BoardEntry]:
+    """The newest entries on the red board, for the village home (never the black one)."""
+    return list(db.session.scalars(listed(village, Board.RED, now=now).limit(HOME_ENTRIES)))
+
+
+def entries_of_residents_household(resident_id: int) -> list[BoardEntry]:
+    """`household_entries` of a resident's household, found from the resident's id in the
+    same statement (the account page knows the account's resident id, not its row)."""
+    household = sa.select(Resident.household_id).where(Resident.id == resident_id).scalar_subquery()
+    return list(
+        db.session.scalars(
+            sa.select(BoardEntry)
+            .where(BoardEntry.household_id == household)
+            .options(
+                joinedload(BoardEntry.category).load_only(BoardCategory.id, BoardCategory.name),
+                joinedload(BoardEntry.resident).load_only(Resident.id, Resident.name),
+                joinedload(BoardEntry.village).load_only(Village.id, Village.slug),
             )
             .order_by(BoardEntry.created_at.desc(), BoardEntry.id.desc())
         )

@@ -177,7 +177,7 @@ def test_an_entry_shows_when_who_what_and_the_change(client, village, committee)
         object_id=3,
         summary={"before": {"state": "draft"}, "after": {"state": "voting"}},
     )
-    add_entry(village, committee, "boards.entry_add", object_type="boardentry", object_id=2)
+    add_entry(village, committee, "harvest.entry_add", object_type="harvestentry", object_id=2)
     login_as(client, committee)
     page = client.get(LOG).text
     assert "2026年11月26日 01:30" in page
@@ -187,7 +187,7 @@ def test_an_entry_shows_when_who_what_and_the_change(client, village, committee)
     # The portal's own action (flask tick) is the system's; unknown names show as stored.
     assert "系统" in page and "开始表决" in page and "村规民约版本 #3" in page
     assert "状态：草案" in page and "表决中</li>" in page  # states in words
-    assert "boards.entry_add" in page and "boardentry #2" in page
+    assert "harvest.entry_add" in page and "harvestentry #2" in page
     # No IP address, no phone number, of anyone.
     assert "198.51.100.23" not in page and "203.0.113.9" not in page
     assert committee.phone not in page

@@ -14,8 +14,9 @@ from tests.factories import (
 )
 from tests.statements import statements
 
-# The account (session), the person's village and household, their roles.
-CEILING = 3
+# The account (session), the person's village and household, their roles, and what the
+# boards hold about their household (only for an account linked to a resident).
+CEILING = 4
 
 
 def statements_for(client, path: str) -> int:

@@ -4,7 +4,7 @@ with villagers, and the clock at 2026-12-02 10:00 (Asia/Shanghai)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -116,3 +116,123 @@ def subject_user(village, household, subject):
 @pytest.fixture
 def neighbour(village):
     return villager(village, name="李四")
+
+
+# --- entries in every state, for the page and privacy tests ---------------------------
+
+# The moment the page tests look at the boards: 2026-12-24 10:00 (Asia/Shanghai).
+VIEW = START + timedelta(days=22)
+BLACK_STATES = (
+    "warned",
+    "put_right",
+    "declined",
+    "notice",
+    "published",
+    "expired",
+    "frozen",
+    "withdrawn",
+)
+
+
+def _meeting(moment):
+    from portal import clock
+
+    return services.Meeting(clock.local_date(moment), "王主任、赵委员、钱委员", 3, 0)
+
+
+def black_entry(
+    village,
+    committee,
+    second_member,
+    at,
+    state,
+    *,
+    household,
+    resident=None,
+    category_name="乱堆乱放",
+    description="在村道旁堆放柴草，影响通行。",
+):
+    """A black entry of `household` (and `resident`) in `state` as seen at `VIEW`; the
+    clock is left at `VIEW`. "expired": its date passed with no tick run; "frozen":
+    expired and frozen by `flask tick`."""
+    cat = category(village, Board.BLACK, category_name)
+    start = VIEW - timedelta(days=120) if state in ("expired", "frozen") else START
+    if state in ("warned", "put_right"):
+        start = VIEW - timedelta(days=1)
+    at(start)
+    with unit_of_work():
+        entry = services.warn(
+            committee,
+            village,
+            category_id=cat.id,
+            household_id=household.id,
+            resident_id=resident.id if resident else None,
+            description=description,
+        )
+    if state == "put_right":
+        at(VIEW)
+        with unit_of_work():
+            services.record_put_right(committee, entry, "已清理干净。")
+    elif state == "declined":
+        at(START + timedelta(days=16))
+        with unit_of_work():
+            services.decline_listing(committee, entry, "已经主动清理。")
+    elif state != "warned":
+        approved = start + timedelta(days=20 if state == "notice" else 16)
+        at(approved)
+        with unit_of_work():
+            services.approve_listing(second_member, entry, _meeting(approved))
+        if state != "notice":
+            at(start + timedelta(days=22))
+            with unit_of_work():
+                services.publish(committee, entry)
+        if state == "withdrawn":
+            with unit_of_work():
+                services.withdraw(committee, entry, "申诉成立。")
+        if state == "frozen":
+            at(VIEW)
+            services.expire_due(VIEW)
+    at(VIEW)
+    db.session.refresh(entry)
+    return entry
+
+
+def red_entry(
+    village,
+    committee,
+    at,
+    state,
+    *,
+    household,
+    resident=None,
+    consented=False,
+    category_name="最美家庭",
+    description="家庭和睦，热心帮助邻里。",
+):
+    """A red entry in `state` ("notice", "published", "expired", "withdrawn") at `VIEW`."""
+    cat = category(village, Board.RED, category_name)
+    start = {
+        "notice": VIEW - timedelta(days=1),
+        "expired": VIEW - timedelta(days=400),
+    }.get(state, START - timedelta(days=10))
+    at(start)
+    with unit_of_work():
+        entry = services.commend(
+            committee,
+            village,
+            category_id=cat.id,
+            household_id=household.id,
+            resident_id=resident.id if resident else None,
+            description=description,
+            consented=consented,
+        )
+    if state != "notice":
+        at(start + timedelta(days=6))
+        with unit_of_work():
+            services.publish(committee, entry)
+    if state == "withdrawn":
+        with unit_of_work():
+            services.withdraw(committee, entry, "本人要求撤下。")
+    at(VIEW)
+    db.session.refresh(entry)
+    return entry

@@ -8,7 +8,7 @@ from tests.browser.conftest import NARROW, WIDE, axe_violations, describe_violat
 
 pytestmark = pytest.mark.browser
 
-PAGES = ["/", "/login", "/register", "/v/hubin/", "/v/hubin/notices"]
+PAGES = ["/", "/login", "/register", "/v/hubin/", "/v/hubin/notices", "/v/hubin/boards?board=red"]
 
 
 @pytest.mark.parametrize("width", [WIDE, NARROW], ids=["1280px", "320px"])
