@@ -67,6 +67,9 @@ class Config:
     # queued); by default <instance>/roster-imports. Shared, like the attachments, when
     # several app servers run.
     ROSTER_IMPORT_DIR = os.environ.get("ROSTER_IMPORT_DIR") or None
+    # Other uploads (board photos under photos/boards/), outside static/; by default the
+    # instance folder. Shared storage when several app servers run.
+    UPLOAD_DIR = os.environ.get("UPLOAD_DIR") or None
 
     BABEL_DEFAULT_LOCALE = "zh_Hans_CN"
     BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"

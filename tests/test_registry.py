@@ -43,7 +43,7 @@ def test_a_new_feature_adds_a_home_section_without_touching_the_home(
     client, village, extra_templates, declared
 ):
     extra_templates["harvest/_home_section.html"] = (
-        '<section class="card"><h2>秋收互助</h2><p>{{ board_note }} {{ village.name }}</p></section>'
+        '<section class="card"><h2>秋收</h2><p>{{ board_note }} {{ village.name }}</p></section>'
     )
     seen = []
 
@@ -56,7 +56,7 @@ def test_a_new_feature_adds_a_home_section_without_touching_the_home(
     )
     page = client.get("/v/hubin/").text
     assert "本月上榜 3 户 湖滨村" in page and seen == [village.id]
-    assert page.index("村务公开") < page.index("秋收互助") < page.index('id="home-rules-heading"')
+    assert page.index("村务公开") < page.index("秋收") < page.index('id="home-rules-heading"')
 
 
 def test_a_console_section_is_shown_only_to_the_roles_it_names(

@@ -148,7 +148,7 @@ def _household_page(village, entry: BoardEntry, status: int = 200, **state):
 def _member_entry(village, entry_id: int) -> BoardEntry | None:
     """The entry, for a member of its household; None (with the answer to give) else."""
     entry = _entry_or_404(village, entry_id)
-    if appeals.household_member(current_user, entry) is None:
+    if services.household_member(current_user, entry) is None:
         return None
     return entry
 

@@ -28,7 +28,7 @@ from sqlalchemy.orm import joinedload
 
 from portal import clock
 from portal.audit.services import record_action
-from portal.auth.access import active_grants, is_verified_villager, require_committee
+from portal.auth.access import active_grants, require_committee
 from portal.auth.models import Role, User
 from portal.boards import services
 from portal.boards.models import (
@@ -146,21 +146,6 @@ APPEAL = Lifecycle(
 
 
 # --- who may appeal -------------------------------------------------------------------
-
-
-def household_member(user, entry: BoardEntry) -> Resident | None:
-    """The resident `user` is, if a verified villager of the entry's village on the roster
-    of its subject household; None for anyone else (the one test views and services use)."""
-    if user is None or not getattr(user, "is_authenticated", False):
-        return None
-    if not getattr(user, "resident_id", None):
-        return None
-    if not is_verified_villager(user, entry.village_id):
-        return None
-    resident = db.session.get(Resident, user.resident_id)
-    if resident is None or resident.household_id != entry.household_id or not resident.on_roster:
-        return None
-    return resident
 
 
 def _is_committee(user, village_id: int) -> bool:
@@ -291,7 +276,7 @@ def appeal(
 ) -> BoardAppeal:
     """A household member's appeal (or request to take the entry down), online."""
     now = now or clock.now()
-    resident = household_member(user, entry)
+    resident = services.household_member(user, entry)
     if resident is None:
         raise AppealError(_("只有被登记的这一户的家庭成员可以申诉。"), status=403)
     return _submit(
@@ -444,7 +429,7 @@ def ask_town(
     a committee clerk entering the household's letter."""
     now = now or clock.now()
     entry = appeal.entry
-    if household_member(user, entry) is not None:
+    if services.household_member(user, entry) is not None:
         role, action = Role.VILLAGER, "board_appeal.ask_town"
     elif _is_committee(user, appeal.village_id):
         role, action = Role.COMMITTEE, "board_appeal.ask_town_paper"
@@ -606,7 +591,7 @@ def appeal_context(
     `values`/`errors` are the new appeal's form as sent and its field errors; `town_values`
     and `town_errors` the same for the town forms, by appeal id."""
     now = now or clock.now()
-    if household_member(user, entry) is None:
+    if services.household_member(user, entry) is None:
         return {"appeal_box": False}
     rows = entry_appeals(entry)
     candidates = kinds_open(entry, now)

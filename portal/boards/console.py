@@ -40,7 +40,6 @@ from portal.actions import Refusal, unit_of_work
 from portal.audit.labels import action_label
 from portal.audit.models import ActionLog
 from portal.auth.access import (
-    is_verified_villager,
     load_village,
     login_required,
     roles_in_village,
@@ -822,10 +821,7 @@ def may_read_slip(user, entry: BoardEntry) -> bool:
     """The committee of the village, and the verified villagers of the subject household."""
     if Role.COMMITTEE in roles_in_village(user, entry.village):
         return True
-    if not is_verified_villager(user, entry.village_id) or user.resident_id is None:
-        return False
-    resident = db.session.get(Resident, user.resident_id)
-    return resident is not None and resident.household_id == entry.household_id
+    return services.household_member(user, entry) is not None
 
 
 @bp.get("/v/<village>/boards/<int:entry_id>/slip")

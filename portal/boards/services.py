@@ -981,6 +981,22 @@ def may_read_entry(user, entry: BoardEntry, now: datetime | None = None) -> bool
     return entry.board == Board.RED or may_read_black(user, entry.village)
 
 
+def household_member(user, entry: BoardEntry) -> Resident | None:
+    """The resident `user` is, if a verified villager of the entry's village on the roster
+    of its subject household; None for anyone else. The one test of who speaks for the
+    household: its warning slip, its appeals."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    if not getattr(user, "resident_id", None):
+        return None
+    if not is_verified_villager(user, entry.village_id):
+        return None
+    resident = db.session.get(Resident, user.resident_id)
+    if resident is None or resident.household_id != entry.household_id or not resident.on_roster:
+        return None
+    return resident
+
+
 def household_label(household: Household) -> str:
     """A household as the boards name it: its first resident on the roster, masked
     (张*家); never a door number."""
@@ -1043,20 +1059,6 @@ def counts_by_category(village: Village, board: Board, now: datetime | None = No
     return [(name, count) for _id, name, count in rows if count]
 
 
-def household_entries(household_id: int) -> list[BoardEntry]:
-    """Everything about one household, in every state (its own account page)."""
-    return list(
-        db.session.scalars(
-            sa.select(BoardEntry)
-            .where(BoardEntry.household_id == household_id)
-            .options(
-                joinedload(BoardEntry.category).load_only(BoardCategory.id, BoardCategory.name)
-            )
-            .order_by(BoardEntry.created_at.desc(), BoardEntry.id.desc())
-        )
-    )
-
-
 # --- the boards as villagers and visitors see them ------------------------------------
 
 # The board's photos: checked and re-encoded by `portal.uploads`, kept outside static/
@@ -1072,8 +1074,8 @@ def home_entries(village: Village, now: datetime | None = None) -> list[BoardEnt
 
 
 def entries_of_residents_household(resident_id: int) -> list[BoardEntry]:
-    """`household_entries` of a resident's household, found from the resident's id in the
-    same statement (the account page knows the account's resident id, not its row)."""
+    """Everything about a resident's household, in every state (its own account page),
+    found from the resident's id in the same statement."""
     household = sa.select(Resident.household_id).where(Resident.id == resident_id).scalar_subquery()
     return list(
         db.session.scalars(
