@@ -43,6 +43,7 @@ from portal.auth.access import (
     load_village,
     login_required,
     roles_in_village,
+    village_or_town_role,
     village_role,
 )
 from portal.auth.models import Role
@@ -269,9 +270,10 @@ def index(village):
 
 
 @bp.get(f"{PREFIX}/archive")
-@village_role(*READERS)
+@village_or_town_role(READERS, (Role.TOWN_OFFICIAL,))
 def archive(village):
-    """Entries off every villager-facing page: put right, declined, expired, withdrawn."""
+    """Entries off every villager-facing page: put right, declined, expired, withdrawn;
+    kept for the committee, the supervisors and the town that oversees the village."""
     now = clock.now()
     gone = sa.or_(
         BoardEntry.state.in_((State.PUT_RIGHT, State.DECLINED, State.EXPIRED, State.WITHDRAWN)),
@@ -681,16 +683,17 @@ def _queue_row(village, entry, status=200, message=None, done=None):
 
 
 @bp.get(f"{PREFIX}/<int:entry_id>")
-@village_role(*READERS)
+@village_or_town_role(READERS, (Role.TOWN_OFFICIAL,))
 def show(village, entry_id: int):
-    """Everything about an entry, for the committee and supervisors, with full names."""
+    """Everything about an entry, for the committee, supervisors and the town, with full
+    names."""
     return _entry_page(village, _entry_or_404(village, entry_id))
 
 
 @bp.get(f"{PREFIX}/<int:entry_id>/photo")
-@village_role(*READERS)
+@village_or_town_role(READERS, (Role.TOWN_OFFICIAL,))
 def photo(village, entry_id: int):
-    """The entry's photo, for the console's readers only, never cached by anyone."""
+    """The entry's photo, for the console's readers (and the town), never cached."""
     entry = _entry_or_404(village, entry_id)
     if not entry.photo_stored_name:
         abort(404)

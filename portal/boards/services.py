@@ -28,7 +28,7 @@ from datetime import date, datetime, timedelta
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
 from portal import clock
 from portal.actions import NotFound, Refusal
@@ -1031,6 +1031,12 @@ def listed(
         .options(
             joinedload(BoardEntry.category).load_only(BoardCategory.id, BoardCategory.name),
             joinedload(BoardEntry.resident).load_only(Resident.id, Resident.name),
+            # The household's residents, for an entry that names no one (张*家): one
+            # statement for the page, whatever its length.
+            selectinload(BoardEntry.household)
+            .load_only(Household.id)
+            .selectinload(Household.residents)
+            .load_only(Resident.id, Resident.name, Resident.left_on),
         )
         .order_by(
             sa.func.coalesce(BoardEntry.published_at, BoardEntry.notice_at).desc(),

@@ -23,7 +23,14 @@ from portal.publicity.models import Objection, Publicity
 from portal.rules.models import RuleVersion, VersionState
 from tests.boards.conftest import START, adopt_rules, category
 from tests.conftest import htmx_headers, login_as
-from tests.factories import HouseholdFactory, ResidentFactory, VillageFactory, count, official
+from tests.factories import (
+    HouseholdFactory,
+    ResidentFactory,
+    TownFactory,
+    VillageFactory,
+    count,
+    official,
+)
 
 Q = "/v/hubin/manage/boards"
 DEADLINE = START + timedelta(days=15)  # the default warning deadline: 12月17日
@@ -768,3 +775,20 @@ def test_the_queue_costs_the_same_with_2_and_8_entries_in_every_section(
     many = queue_statements(client)
     assert few == many
     assert "公示期：" in client.get(Q).get_data(as_text=True)
+
+
+def test_the_town_reads_the_archive_and_an_entry_but_acts_on_nothing(client, seeded, warned):
+    entry = warned
+    town = official(Role.TOWN_OFFICIAL, seeded)
+    other_town = official(Role.TOWN_OFFICIAL, town=TownFactory())
+    login_as(client, town)
+    assert client.get("/v/hubin/manage/boards/archive").status_code == 200
+    page = client.get(f"/v/hubin/manage/boards/{entry.id}")
+    assert page.status_code == 200 and "欧阳建国" in page.text
+    assert page.headers["Cache-Control"] == "no-store"
+    assert client.get("/v/hubin/manage/boards").status_code == 403
+    response = client.post(f"/v/hubin/manage/boards/{entry.id}/put-right", data={})
+    assert response.status_code in (400, 403)
+    login_as(client, other_town)
+    assert client.get(f"/v/hubin/manage/boards/{entry.id}").status_code == 403
+    assert client.get("/v/hubin/manage/boards/archive").status_code == 403
