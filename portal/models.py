@@ -3,6 +3,7 @@
 from portal.audit.models import ActionLog
 from portal.auth.models import InviteCode, RoleGrant, User
 from portal.boards.models import BoardAppeal, BoardCategory, BoardEntry
+from portal.nominations.models import Endorsement, Nomination, NominationCategory
 from portal.notices.models import (
     DisclosureItem,
     Notice,
@@ -36,6 +37,9 @@ __all__ = [
     "Household",
     "InviteCode",
     "DisclosureItem",
+    "Endorsement",
+    "Nomination",
+    "NominationCategory",
     "Notice",
     "NoticeAttachment",
     "NoticeQuestion",

@@ -369,6 +369,18 @@ def files_kept_if_committed() -> Iterator[NewFiles]:
     files.remove_unlinked()
 
 
+@dataclass(frozen=True)
+class Photo:
+    """A photo already checked and stored by `UploadPolicy.store` in the action's unit of
+    work, as a feature's row keeps it (a board entry, a nomination)."""
+
+    stored_name: str
+    content_type: str
+    width: int | None
+    height: int | None
+    caption: str | None = None
+
+
 def content_disposition(disposition: str, name: str) -> str:
     """`inline` or `attachment` with the name as RFC 6266/5987 put it: an ASCII fallback
     of safe characters only, and the real name percent-encoded in UTF-8."""

@@ -56,7 +56,7 @@ from portal.publicity.models import Publicity
 from portal.rules.models import RuleArticle, RuleVersion, VersionState
 from portal.settings import registry as settings
 from portal.transitions import Lifecycle, Transition
-from portal.uploads import UploadPolicy
+from portal.uploads import Photo, UploadPolicy
 from portal.villages.models import Household, Resident, Village
 
 SUBJECT = "board_entry"  # the 公示 subject type of an entry
@@ -549,17 +549,6 @@ def _entry_category(village: Village, category_id, board: Board) -> BoardCategor
 def default_deadline(village: Village, now: datetime | None = None) -> date:
     today = clock.local_date(now or clock.now())
     return today + timedelta(days=settings.setting(village, WARNING_DAYS.key))
-
-
-@dataclass(frozen=True)
-class Photo:
-    """A photo already checked and stored by `portal.uploads` in the action's unit."""
-
-    stored_name: str
-    content_type: str
-    width: int | None
-    height: int | None
-    caption: str | None = None
 
 
 def _new_entry(
