@@ -181,6 +181,8 @@ def register_blueprints(app: Flask) -> None:
     from portal.boards.console import bp as boards_manage_bp
     from portal.boards.views import bp as boards_bp
     from portal.manage.views import bp as manage_bp
+    from portal.nominations.console import bp as nominations_manage_bp
+    from portal.nominations.views import bp as nominations_bp
     from portal.notices.posters import bp as posters_bp
     from portal.notices.schedule_views import bp as disclosure_bp
     from portal.notices.views import bp as notices_bp
@@ -210,6 +212,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(boards_bp)
     app.register_blueprint(boards_manage_bp)
     app.register_blueprint(board_appeals_bp)
+    app.register_blueprint(nominations_bp)
+    app.register_blueprint(nominations_manage_bp)
 
 
 def register_commands(app: Flask) -> None:

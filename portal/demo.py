@@ -167,6 +167,7 @@ def seed_demo() -> SeedReport:
         _ensure_notice_questions(villages[DEMO_VILLAGE])
         _ensure_disclosure_schedule(villages[DEMO_VILLAGE])
         _ensure_boards(villages[DEMO_VILLAGE], report)
+        _ensure_nominations(villages[DEMO_VILLAGE], report)
         reindex_village(villages[DEMO_VILLAGE])
         db.session.commit()
     except BaseException:
@@ -1059,3 +1060,13 @@ def _ensure_boards(village: Village, report: SeedReport) -> None:
     from portal.boards.demo import ensure_boards
 
     ensure_boards(village, report)
+
+
+# --- 好人推荐 good-neighbour nominations ---------------------------------------------
+
+
+def _ensure_nominations(village: Village, report: SeedReport) -> None:
+    """湖滨村's nominations in every state, built through the nominations' services."""
+    from portal.nominations.demo import ensure_nominations
+
+    ensure_nominations(village, report)

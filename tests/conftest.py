@@ -111,13 +111,15 @@ def app_config() -> dict:
 
 
 @pytest.fixture
-def app(database_url, app_config):
+def app(database_url, app_config, tmp_path):
     app = create_app(
         {
             "TESTING": True,
             "SECRET_KEY": TEST_SECRET,
             "SQLALCHEMY_DATABASE_URI": database_url,
             "SERVER_NAME": "localhost",
+            # Uploads of a test stay in its own folder, never in the instance folder.
+            "UPLOAD_DIR": str(tmp_path / "uploads"),
             **app_config,
         }
     )

@@ -38,6 +38,7 @@ from portal.auth.models import User
 from portal.boards.models import Board, BoardCategory, BoardEntry
 from portal.demo import DEMO_VILLAGE, VILLAGER_PHONES, seed_demo
 from portal.extensions import db
+from portal.nominations.models import Nomination
 from portal.notices.models import Notice, NoticeAttachment, NoticeCategory, NoticeQuestion
 from portal.privacy import surname_form
 from portal.publicity.models import Publicity
@@ -83,8 +84,12 @@ def argument_rows() -> dict[frozenset[str], list[dict]]:
     ).all()
     periods = db.session.execute(sa.select(Publicity.village_id, Publicity.id)).all()
     entries = db.session.execute(sa.select(BoardEntry.village_id, BoardEntry.id)).all()
+    nominations = db.session.execute(sa.select(Nomination.village_id, Nomination.id)).all()
     rows = {
         frozenset(): [{}],
+        frozenset({"village", "nomination_id"}): [
+            {"village": slug[v], "nomination_id": n} for v, n in nominations
+        ],
         frozenset({"village", "entry_id"}): [
             {"village": slug[v], "entry_id": e} for v, e in entries
         ],
@@ -110,7 +115,7 @@ def argument_rows() -> dict[frozenset[str], list[dict]]:
         ],
     }
     # The demo has no 公示 until a feature that opens one seeds it.
-    optional = ("attachment_id", "publicity_id")
+    optional = ("attachment_id", "publicity_id", "nomination_id")
     assert all(rows[key] for key in rows if not key & set(optional)), "the demo seeded less"
     return rows
 
@@ -128,6 +133,8 @@ def query_variants(endpoint: str, values: dict) -> list[dict]:
         return [{}, {"board": "red"}, {"board": "black"}, {"board": "black", "page": 2}] + [
             {"board": board.value, "category": c} for board, c in categories
         ]
+    if endpoint == "nominations.index":
+        return [{}, {"state": "open"}, {"state": "notice"}, {"state": "commended"}]
     if endpoint == "search.index":
         return [{}, {"q": "鱼塘"}, {"q": "村规民约"}, {"q": "红白喜事"}]
     if endpoint == "rules.compare":

@@ -262,3 +262,28 @@ ACTION_LABELS.update(
 )
 OBJECT_LABELS["boardentry"] = _l("红黑榜条目")
 OBJECT_LABELS["boardcategory"] = _l("红黑榜类别")
+KIND_LABELS["nomination"] = _l("好人推荐")
+OBJECT_LABELS["nomination"] = _l("好人推荐")
+ACTION_LABELS.update(
+    {
+        "nomination.submit": _l("推荐好人"),
+        "nomination.endorse": _l("联名推荐"),
+        "nomination.withdraw": _l("撤回推荐"),
+    }
+)
+
+# The nominations console: the committee's decisions, the paper path, categories, the town.
+OBJECT_LABELS["nominationcategory"] = _l("好人推荐类别")
+ACTION_LABELS.update(
+    {
+        "nomination.submit_paper": _l("录入纸质推荐"),
+        "nomination.endorse_paper": _l("录入纸质联名"),
+        "nomination.accept": _l("同意好人推荐进入公示"),
+        "nomination.reject": _l("不予评选"),
+        "nomination.commend": _l("评为好人"),
+        "nomination.forward": _l("报送镇街评选"),
+        "nomination.town_decide": _l("镇街评选好人"),
+        "nomination.category_add": _l("添加好人推荐类别"),
+        "nomination.category_retire": _l("停用好人推荐类别"),
+    }
+)

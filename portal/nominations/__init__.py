@@ -11,3 +11,19 @@ register_subject(
     _l("好人推荐"),
     lambda village, nomination_id: f"/v/{village.slug}/nominations/{nomination_id}",
 )
+
+from portal import registry  # noqa: E402
+
+registry.home_section(
+    "nominations",
+    order=35,
+    template="nominations/_home_section.html",
+    context="portal.nominations.home:home_context",
+)
+
+registry.console_section(
+    "nominations",
+    order=35,
+    template="nominations/_console_section.html",
+    context="portal.nominations.home:console_context",
+)

@@ -56,7 +56,8 @@ from portal.publicity import services as publicity
 from portal.publicity.models import Publicity
 from portal.settings import registry as settings
 from portal.transitions import Lifecycle, Transition
-from portal.villages.models import Resident, Village
+from portal.uploads import UploadPolicy
+from portal.villages.models import Household, Resident, Village
 
 SUBJECT = "nomination"  # the 公示 subject type
 SECTION = _l("好人推荐")
@@ -889,3 +890,65 @@ def honour_roll(
         end = datetime(year + 1, 1, 1, tzinfo=clock.LOCAL_TZ)
         query = query.where(Nomination.deed_on >= start.date(), Nomination.deed_on < end.date())
     return query
+
+
+# --- the villagers' pages (portal/nominations/views.py) --------------------------------
+
+# A nomination's photo: checked and re-encoded by `portal.uploads`, kept outside static/
+# and served under the nomination page's own rule.
+NOMINATION_PHOTOS = UploadPolicy(field="photo", folder="photos/nominations")
+
+HOME_COMMENDED = 3
+
+
+def _with_nominee(query: sa.Select) -> sa.Select:
+    """`query` with everything `nominee_name` reads, in the same statement."""
+    return query.options(
+        joinedload(Nomination.village),
+        joinedload(Nomination.category),
+        joinedload(Nomination.nominee),
+        joinedload(Nomination.nominee_household).joinedload(Household.residents),
+    )
+
+
+def home_commended(village: Village) -> list[Nomination]:
+    """The latest commended nominees, for the village home (one statement)."""
+    query = (
+        sa.select(Nomination)
+        .where(
+            Nomination.village_id == village.id,
+            Nomination.state == NominationState.COMMENDED,
+        )
+        .order_by(Nomination.commended_at.desc(), Nomination.id.desc())
+        .limit(HOME_COMMENDED)
+    )
+    return list(db.session.scalars(_with_nominee(query)).unique())
+
+
+ACCOUNT_ROWS = 20
+
+
+def for_account(resident_id: int) -> tuple[list[Nomination], list[Nomination]]:
+    """(nominations naming the resident's household, in the states the public sees; the
+    nominations the resident made, in every state), newest first: one statement."""
+    household_id = (
+        sa.select(Resident.household_id).where(Resident.id == resident_id).scalar_subquery()
+    )
+    naming = sa.and_(
+        Nomination.nominee_household_id == household_id, Nomination.state.in_(PUBLIC_STATES)
+    )
+    mine = Nomination.nominator_resident_id == resident_id
+    query = (
+        sa.select(Nomination, naming.label("names_us"))
+        .where(sa.or_(naming, mine))
+        .order_by(Nomination.created_at.desc(), Nomination.id.desc())
+        .limit(2 * ACCOUNT_ROWS)
+    )
+    rows = db.session.execute(_with_nominee(query)).unique().all()
+    ours = [nomination for nomination, names_us in rows if names_us]
+    made = [
+        nomination
+        for nomination, _names_us in rows
+        if nomination.nominator_resident_id == resident_id
+    ]
+    return ours[:ACCOUNT_ROWS], made[:ACCOUNT_ROWS]

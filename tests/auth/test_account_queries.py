@@ -14,9 +14,10 @@ from tests.factories import (
 )
 from tests.statements import statements
 
-# The account (session), the person's village and household, their roles, and what the
-# boards hold about their household (only for an account linked to a resident).
-CEILING = 4
+# The account (session), the person's village and household, their roles, and, for an
+# account linked to a resident, what the boards hold about their household and the
+# nominations naming it or made by them (one statement each).
+CEILING = 5
 
 
 def statements_for(client, path: str) -> int:

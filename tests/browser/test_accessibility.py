@@ -9,6 +9,7 @@ from tests.browser.conftest import NARROW, WIDE, axe_violations, describe_violat
 pytestmark = pytest.mark.browser
 
 PAGES = ["/", "/login", "/register", "/v/hubin/", "/v/hubin/notices", "/v/hubin/boards?board=red"]
+PAGES += ["/v/hubin/nominations"]
 
 
 @pytest.mark.parametrize("width", [WIDE, NARROW], ids=["1280px", "320px"])

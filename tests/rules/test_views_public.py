@@ -577,7 +577,9 @@ def test_village_home_without_votes(client, village):
     assert "现在没有正在进行的表决" in page and "/v/hubin/rules" in page
 
 
-HOME_STATEMENTS = 4  # the village, its town, the notices, the votes with their ballot counts
+# The village with its town, the notices, the votes with their ballot counts, the red
+# board's newest entries and the newest commended nominees (each section one statement).
+HOME_STATEMENTS = 5
 
 
 def test_village_home_costs_a_fixed_number_of_statements(client, village, clerk, voter, at):
