@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
 
-from flask import current_app
+from flask import Response, abort, current_app, send_from_directory
 from flask_babel import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
@@ -367,6 +367,49 @@ def files_kept_if_committed() -> Iterator[NewFiles]:
         files.discard_written()
         raise
     files.remove_unlinked()
+
+
+# What a served upload may do when opened on its own: nothing (no script, no form, no
+# frame), and only this site may embed it.
+SANDBOX = (
+    "default-src 'none'; object-src 'none'; base-uri 'none'; "
+    "frame-ancestors 'none'; form-action 'none'; sandbox"
+)
+
+
+def sandboxed(response: Response) -> Response:
+    """The headers of every upload this site serves."""
+    response.headers["Content-Security-Policy"] = SANDBOX
+    response.headers["Cross-Origin-Resource-Policy"] = "same-origin"
+    return response
+
+
+def send_photo(
+    policy: UploadPolicy, stored_name: str, content_type: str, *, shared: bool
+) -> Response:
+    """A stored photo, inline and sandboxed; 404 if it is not there. `shared`: anyone may
+    read it and a cache may keep it an hour; otherwise it is `portal.privacy.private`
+    (no-store, noindex), for a photo only some may see."""
+    from portal.privacy import private
+
+    try:
+        path = policy.path(stored_name)
+        response = send_from_directory(
+            path.parent,
+            path.name,
+            mimetype=content_type,
+            conditional=True,
+            etag=True,
+            max_age=3600 if shared else 0,
+        )
+    except (FileNotFoundError, ValueError):
+        abort(404)
+    sandboxed(response)
+    if shared:
+        return response
+    response.cache_control.max_age = None
+    response.cache_control.public = False
+    return private(response)
 
 
 @dataclass(frozen=True)

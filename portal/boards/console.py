@@ -28,7 +28,6 @@ from flask import (
     make_response,
     render_template,
     request,
-    send_from_directory,
     url_for,
 )
 from flask_babel import gettext as _
@@ -75,7 +74,7 @@ from portal.paging import clamp_page, clean_query
 from portal.privacy import private
 from portal.publicity import services as publicity
 from portal.rules.models import RuleArticle
-from portal.uploads import chosen_files, files_kept_if_committed
+from portal.uploads import chosen_files, files_kept_if_committed, send_photo
 from portal.villages.models import Household, Resident
 from portal.villages.services import search_residents
 
@@ -697,19 +696,7 @@ def photo(village, entry_id: int):
     entry = _entry_or_404(village, entry_id)
     if not entry.photo_stored_name:
         abort(404)
-    try:
-        PHOTOS.path(entry.photo_stored_name)
-        response = send_from_directory(
-            PHOTOS.directory(), entry.photo_stored_name, mimetype=entry.photo_content_type
-        )
-    except (FileNotFoundError, ValueError):
-        abort(404)
-    response.headers["Content-Security-Policy"] = (
-        "default-src 'none'; object-src 'none'; base-uri 'none'; "
-        "frame-ancestors 'none'; form-action 'none'; sandbox"
-    )
-    response.headers["Cross-Origin-Resource-Policy"] = "same-origin"
-    return private(response)
+    return send_photo(PHOTOS, entry.photo_stored_name, entry.photo_content_type, shared=False)
 
 
 def _act(village, entry_id: int, form_cls, name: str, act, done: str):

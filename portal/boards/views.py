@@ -17,7 +17,7 @@ of everything about it is on the account page (`household_board_context`).
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, request, send_from_directory, url_for
+from flask import Blueprint, abort, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.routing import BuildError
@@ -33,6 +33,7 @@ from portal.paging import clamp_page
 from portal.privacy import private
 from portal.publicity import services as publicity
 from portal.publicity.views import objection_context
+from portal.uploads import send_photo
 from portal.villages.models import Village
 
 bp = Blueprint("boards", __name__)
@@ -207,27 +208,12 @@ def photo(village: Village, entry_id: int):
     found = _listed_entry(village, entry_id)
     if not services.may_read_entry(current_user, found) or not found.photo_stored_name:
         abort(404)
-    try:
-        response = send_from_directory(
-            services.BOARD_PHOTOS.directory(),
-            services.BOARD_PHOTOS.path(found.photo_stored_name).name,
-            mimetype=found.photo_content_type,
-            conditional=True,
-            etag=True,
-            max_age=0 if found.board == Board.BLACK else 3600,
-        )
-    except (FileNotFoundError, ValueError):
-        abort(404)
-    response.headers["Content-Security-Policy"] = (
-        "default-src 'none'; object-src 'none'; base-uri 'none'; "
-        "frame-ancestors 'none'; form-action 'none'; sandbox"
+    return send_photo(
+        services.BOARD_PHOTOS,
+        found.photo_stored_name,
+        found.photo_content_type,
+        shared=found.board == Board.RED,
     )
-    response.headers["Cross-Origin-Resource-Policy"] = "same-origin"
-    if found.board == Board.BLACK:
-        response.cache_control.max_age = None
-        response.cache_control.public = False
-        return private(response)
-    return response
 
 
 # --- the household's own view (the account page) --------------------------------------

@@ -30,7 +30,6 @@ from flask import (
     g,
     make_response,
     request,
-    send_from_directory,
     url_for,
 )
 from flask_babel import gettext as _
@@ -75,7 +74,7 @@ from portal.privacy import private, private_page
 from portal.publicity import services as publicity
 from portal.publicity.models import Publicity
 from portal.queues import ReviewQueue
-from portal.uploads import Photo, chosen_files, files_kept_if_committed
+from portal.uploads import Photo, chosen_files, files_kept_if_committed, send_photo
 from portal.villages.models import Resident
 from portal.villages.services import search_residents
 
@@ -348,19 +347,9 @@ def photo(village, nomination_id: int):
     nomination = _nomination_or_404(village, nomination_id)
     if not nomination.photo_stored_name:
         abort(404)
-    try:
-        PHOTOS.path(nomination.photo_stored_name)
-        response = send_from_directory(
-            PHOTOS.directory(), nomination.photo_stored_name, mimetype=nomination.photo_content_type
-        )
-    except (FileNotFoundError, ValueError):
-        abort(404)
-    response.headers["Content-Security-Policy"] = (
-        "default-src 'none'; object-src 'none'; base-uri 'none'; "
-        "frame-ancestors 'none'; form-action 'none'; sandbox"
+    return send_photo(
+        PHOTOS, nomination.photo_stored_name, nomination.photo_content_type, shared=False
     )
-    response.headers["Cross-Origin-Resource-Policy"] = "same-origin"
-    return private(response)
 
 
 def _act(village, nomination_id: int, name: str, act, done: str):

@@ -16,7 +16,7 @@ commended is for the same people (`may_read_reason`), everyone else reads "æœªè¯
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, request, send_from_directory, url_for
+from flask import Blueprint, abort, flash, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
@@ -40,7 +40,7 @@ from portal.paging import clamp_page, clean_query
 from portal.privacy import private, signed_name
 from portal.publicity import services as publicity
 from portal.publicity.views import objection_context
-from portal.uploads import Photo, chosen_files, files_kept_if_committed
+from portal.uploads import Photo, chosen_files, files_kept_if_committed, send_photo
 from portal.villages.models import Household, Resident, Village
 from portal.villages.services import search_residents
 
@@ -265,27 +265,7 @@ def photo(village: Village, nomination_id: int):
     public = found.state in services.PUBLIC_STATES
     if not found.photo_stored_name or not (public or may_read_reason(current_user, found)):
         abort(404)
-    try:
-        response = send_from_directory(
-            PHOTOS.directory(),
-            PHOTOS.path(found.photo_stored_name).name,
-            mimetype=found.photo_content_type,
-            conditional=True,
-            etag=True,
-            max_age=3600 if public else 0,
-        )
-    except (FileNotFoundError, ValueError):
-        abort(404)
-    response.headers["Content-Security-Policy"] = (
-        "default-src 'none'; object-src 'none'; base-uri 'none'; "
-        "frame-ancestors 'none'; form-action 'none'; sandbox"
-    )
-    response.headers["Cross-Origin-Resource-Policy"] = "same-origin"
-    if not public:
-        response.cache_control.max_age = None
-        response.cache_control.public = False
-        return private(response)
-    return response
+    return send_photo(PHOTOS, found.photo_stored_name, found.photo_content_type, shared=public)
 
 
 @bp.post("/v/<village>/nominations/<int:nomination_id>/endorse")

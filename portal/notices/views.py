@@ -57,6 +57,7 @@ from portal.notices.models import (
 )
 from portal.paging import clamp_page
 from portal.queues import ReviewQueue
+from portal.uploads import sandboxed
 
 bp = Blueprint("notices", __name__)
 
@@ -217,11 +218,7 @@ def attachment(village, notice_id: int, attachment_id: int):
     response.headers["Content-Disposition"] = attachments.content_disposition(
         "attachment" if is_pdf else "inline", found.original_name
     )
-    response.headers["Content-Security-Policy"] = (
-        "default-src 'none'; object-src 'none'; base-uri 'none'; "
-        "frame-ancestors 'none'; form-action 'none'; sandbox"
-    )
-    response.headers["Cross-Origin-Resource-Policy"] = "same-origin"
+    sandboxed(response)
     if notice.is_public:
         # What a published notice carries never changes (corrections are new notices).
         response.cache_control.public = True
