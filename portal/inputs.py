@@ -73,6 +73,19 @@ def bounded_int(value) -> int:
     return number
 
 
+def tagged_id(value: str | None, kinds: tuple[str, ...]) -> tuple[str | None, int | None]:
+    """("resident", 12) from "resident:12", the value of a choice a search offered
+    (a roster row, never a number typed by hand); (None, None) for anything else,
+    including a kind not in `kinds` or a number beyond what an INTEGER column holds."""
+    kind, _sep, raw = (value or "").partition(":")
+    if kind not in kinds or not raw.isascii() or not raw.isdigit():
+        return None, None
+    try:
+        return kind, bounded_int(raw)
+    except ValueError:
+        return None, None
+
+
 def _cleaned(value):
     return clean_text(value) if isinstance(value, str) else value
 

@@ -424,6 +424,18 @@ class Photo:
     caption: str | None = None
 
 
+def take_photo(policy: UploadPolicy, upload, files: NewFiles, caption: str | None = None):
+    """The photo chosen in a form's file field (`upload`, or None when none was chosen),
+    checked, cleaned and stored by `policy` in the action's `files`; a `Photo` for the
+    feature's row, or None. Refuses (`UploadRefused`) what is not a readable image."""
+    chosen = chosen_files([upload])
+    if not chosen:
+        return None
+    prepared = policy.prepare(policy.read_capped(chosen[0].stream), chosen[0].filename)
+    stored = policy.store(prepared, files)
+    return Photo(stored, prepared.content_type, prepared.width, prepared.height, caption or None)
+
+
 def content_disposition(disposition: str, name: str) -> str:
     """`inline` or `attachment` with the name as RFC 6266/5987 put it: an ASCII fallback
     of safe characters only, and the real name percent-encoded in UTF-8."""

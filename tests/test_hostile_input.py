@@ -303,3 +303,22 @@ def test_comments_are_limited_per_day(client, village, clerk, at):
     at(start + timedelta(days=1, minutes=30))
     assert client.post(comment_url(version), data={"body": "第二天"}).status_code == 303
     assert count(ArticleComment) == rules.COMMENTS_PER_DAY + 1
+
+
+@pytest.mark.parametrize(
+    ("value", "found"),
+    [
+        ("resident:12", ("resident", 12)),
+        ("household:7", ("household", 7)),
+        ("resident:" + "9" * 30, (None, None)),
+        ("resident:１２", (None, None)),
+        ("resident:-3", (None, None)),
+        ("person:12", (None, None)),
+        ("12", (None, None)),
+        (None, (None, None)),
+    ],
+)
+def test_a_chosen_row_is_a_known_kind_and_a_number_a_column_holds(value, found):
+    from portal.inputs import tagged_id
+
+    assert tagged_id(value, ("resident", "household")) == found

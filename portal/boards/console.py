@@ -69,12 +69,13 @@ from portal.htmx import (
     render,
     vary_on_htmx,
 )
+from portal.inputs import tagged_id
 from portal.manage.blueprint import READERS, can_edit, console_globals
 from portal.paging import clamp_page, clean_query
 from portal.privacy import private
 from portal.publicity import services as publicity
 from portal.rules.models import RuleArticle
-from portal.uploads import chosen_files, files_kept_if_committed, send_photo
+from portal.uploads import files_kept_if_committed, send_photo, take_photo
 from portal.villages.models import Household, Resident
 from portal.villages.services import search_residents
 
@@ -494,15 +495,13 @@ def _board_arg() -> Board:
 def _subject_of(village, value: str | None) -> tuple[int | None, int | None, object | None]:
     """(household id, resident id, what to show as chosen) from the chosen radio:
     "resident:<id>" or "household:<id>" of this village; (None, None, None) otherwise."""
-    kind, _sep, raw = (value or "").partition(":")
-    if not raw.isdigit():
-        return None, None, None
+    kind, chosen = tagged_id(value, ("resident", "household"))
     if kind == "resident":
-        resident = db.session.get(Resident, int(raw))
+        resident = db.session.get(Resident, chosen)
         if resident is not None and resident.village_id == village.id:
             return resident.household_id, resident.id, resident
     if kind == "household":
-        household = db.session.get(Household, int(raw))
+        household = db.session.get(Household, chosen)
         if household is not None and household.village_id == village.id:
             return household.id, None, household
     return None, None, None
@@ -560,18 +559,6 @@ def new(village):
 ENTRY_FIELDS = {"household_id": "subject", "resident_id": "subject"}
 
 
-def _photo(files, caption: str | None) -> services.Photo | None:
-    uploads = chosen_files([request.files.get("photo")])
-    if not uploads:
-        return None
-    upload = uploads[0]
-    prepared = PHOTOS.prepare(PHOTOS.read_capped(upload.stream), upload.filename)
-    stored = PHOTOS.store(prepared, files)
-    return services.Photo(
-        stored, prepared.content_type, prepared.width, prepared.height, caption or None
-    )
-
-
 @bp.post(f"{PREFIX}/new")
 @village_role(*READERS)
 def create(village):
@@ -584,7 +571,7 @@ def create(village):
     household_id, resident_id, _chosen = _subject_of(village, form.subject.data)
     try:
         with files_kept_if_committed() as files, unit_of_work():
-            photo = _photo(files, form.caption.data)
+            photo = take_photo(PHOTOS, request.files.get("photo"), files, form.caption.data)
             common = {
                 "category_id": form.category_id.data,
                 "household_id": household_id,

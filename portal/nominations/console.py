@@ -57,6 +57,7 @@ from portal.htmx import (
     trigger,
     vary_on_htmx,
 )
+from portal.inputs import bounded_int, tagged_id
 from portal.manage.blueprint import READERS, can_edit, console_globals
 from portal.nominations import services
 from portal.nominations.console_forms import (
@@ -74,7 +75,7 @@ from portal.privacy import private, private_page
 from portal.publicity import services as publicity
 from portal.publicity.models import Publicity
 from portal.queues import ReviewQueue
-from portal.uploads import Photo, chosen_files, files_kept_if_committed, send_photo
+from portal.uploads import files_kept_if_committed, send_photo, take_photo
 from portal.villages.models import Resident
 from portal.villages.services import search_residents
 
@@ -442,7 +443,7 @@ def forward(village, nomination_id: int):
 
 def _resident_of(village, value) -> Resident | None:
     try:
-        resident = db.session.get(Resident, int(value)) if value else None
+        resident = db.session.get(Resident, bounded_int(value)) if value else None
     except (TypeError, ValueError):
         return None
     if resident is None or resident.village_id != village.id:
@@ -468,7 +469,7 @@ def _paper_page(village, form: PaperNominationForm | None = None, status=200, me
         (c.id, c.name) for c in services.categories(village)
     ]
     nominee_value = form.nominee.data or ""
-    kind, _sep, raw = nominee_value.partition(":")
+    kind, nominee_id = tagged_id(nominee_value, ("resident",))
     paper_url = url_for(".paper", village=village.slug)
     return private(
         render(
@@ -485,7 +486,7 @@ def _paper_page(village, form: PaperNominationForm | None = None, status=200, me
             nominators=_search(village, nq),
             nominees=_search(village, eq),
             chosen_nominator=_resident_of(village, form.nominator_resident_id.data),
-            chosen_nominee=_resident_of(village, raw) if kind == "resident" else None,
+            chosen_nominee=_resident_of(village, nominee_id) if kind else None,
             own_household=nominee_value == "household",
             message=message,
             paper_url=paper_url,
@@ -505,16 +506,6 @@ def paper(village):
     return _paper_page(village)
 
 
-def _photo(files, caption: str | None) -> Photo | None:
-    uploads = chosen_files([request.files.get("photo")])
-    if not uploads:
-        return None
-    upload = uploads[0]
-    prepared = PHOTOS.prepare(PHOTOS.read_capped(upload.stream), upload.filename)
-    stored = PHOTOS.store(prepared, files)
-    return Photo(stored, prepared.content_type, prepared.width, prepared.height, caption or None)
-
-
 @bp.post(f"{PREFIX}/paper")
 @private_page
 @village_role(*READERS)
@@ -524,7 +515,7 @@ def paper_create(village):
     form = PaperNominationForm()
     if not form.validate_on_submit():
         return _paper_page(village, form, 422)
-    kind, _sep, raw = (form.nominee.data or "").partition(":")
+    kind, nominee_id = tagged_id(form.nominee.data, ("resident",))
     try:
         with files_kept_if_committed() as files, unit_of_work():
             nomination = services.nominate_on_paper(
@@ -532,11 +523,11 @@ def paper_create(village):
                 village,
                 nominator_resident_id=_int(form.nominator_resident_id.data),
                 category_id=form.category_id.data,
-                nominee_resident_id=_int(raw) if kind == "resident" else None,
-                own_household=kind == "household",
+                nominee_resident_id=nominee_id if kind == "resident" else None,
+                own_household=form.nominee.data == "household",
                 story=form.story.data,
                 deed_on=form.deed_on.data,
-                photo=_photo(files, form.caption.data),
+                photo=take_photo(PHOTOS, request.files.get("photo"), files, form.caption.data),
             )
             db.session.flush()
             nomination_id = nomination.id
@@ -552,7 +543,7 @@ def paper_create(village):
 
 def _int(value) -> int | None:
     try:
-        return int(value)
+        return bounded_int(value)
     except (TypeError, ValueError):
         return None
 

@@ -33,6 +33,7 @@ from portal.auth.access import (
 from portal.auth.models import Role
 from portal.extensions import db
 from portal.htmx import htmx_target, redirect_after_post, render, trigger
+from portal.inputs import tagged_id
 from portal.nominations import services
 from portal.nominations.forms import OWN_HOUSEHOLD, EndorseForm, NominationForm, WithdrawForm
 from portal.nominations.models import Nomination, NominationState
@@ -40,7 +41,7 @@ from portal.paging import clamp_page, clean_query
 from portal.privacy import private, signed_name
 from portal.publicity import services as publicity
 from portal.publicity.views import objection_context
-from portal.uploads import Photo, chosen_files, files_kept_if_committed, send_photo
+from portal.uploads import files_kept_if_committed, send_photo, take_photo
 from portal.villages.models import Household, Resident, Village
 from portal.villages.services import search_residents
 
@@ -317,12 +318,12 @@ def _chosen_nominee(village: Village, value: str | None) -> tuple[int | None, bo
     "resident:<id>" of this village's roster, or "own"."""
     if value == OWN_HOUSEHOLD:
         return None, True, OWN_HOUSEHOLD
-    kind, _sep, raw = (value or "").partition(":")
-    if kind != "resident" or not raw.isdigit():
+    _kind, resident_id = tagged_id(value, ("resident",))
+    if resident_id is None:
         return None, False, None
-    resident = db.session.get(Resident, int(raw))
+    resident = db.session.get(Resident, resident_id)
     shown = resident if resident is not None and resident.village_id == village.id else None
-    return int(raw), False, shown
+    return resident_id, False, shown
 
 
 def _new_page(village: Village, form: NominationForm | None = None, status=200, message=None):
@@ -360,16 +361,6 @@ def new(village: Village):
     return _new_page(village)
 
 
-def _photo(files, caption: str | None) -> Photo | None:
-    uploads = chosen_files([request.files.get("photo")])
-    if not uploads:
-        return None
-    upload = uploads[0]
-    prepared = PHOTOS.prepare(PHOTOS.read_capped(upload.stream), upload.filename)
-    stored = PHOTOS.store(prepared, files)
-    return Photo(stored, prepared.content_type, prepared.width, prepared.height, caption or None)
-
-
 def _field_error(form, error: Refusal) -> bool:
     """Put a refusal beside its field; False if it names none the form has."""
     name = FIELDS.get(error.field, error.field)
@@ -389,7 +380,7 @@ def create(village: Village):
     resident_id, own, _chosen = _chosen_nominee(village, form.nominee.data)
     try:
         with files_kept_if_committed() as files, unit_of_work():
-            photo = _photo(files, form.caption.data)
+            photo = take_photo(PHOTOS, request.files.get("photo"), files, form.caption.data)
             nomination = services.nominate(
                 current_user,
                 village,

@@ -185,7 +185,18 @@ def test_a_resident_not_on_the_roster(signed_in, village, nominee, app):
     refused(signed_in, app, form(village, nominee), "nominee", "已不在本村花名册上")
 
 
-@pytest.mark.parametrize("value", ["", "resident:", "resident:abc", "household:1", "西街 8 号"])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "",
+        "resident:",
+        "resident:abc",
+        "household:1",
+        "西街 8 号",
+        "resident:" + "9" * 30,
+        "resident:１２",
+    ],
+)
 def test_no_nominee_or_a_typed_one(signed_in, village, app, value):
     refused(signed_in, app, form(village, nominee=value), "nominee", "请从本村花名册中搜索并选定")
 
