@@ -22,6 +22,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(demo_logins_command)
     app.cli.add_command(create_admin_command)
     app.cli.add_command(tick_command)
+    app.cli.add_command(points_command)
 
 
 @click.command("tick")
@@ -31,6 +32,33 @@ def tick_command() -> None:
 
     frozen = tick.run()
     click.echo(", ".join(f"{name}: {n}" for name, n in frozen.items()))
+
+
+@click.group("points")
+def points_command() -> None:
+    """The points ledger 积分台账."""
+
+
+@points_command.command("verify")
+def points_verify_command() -> None:
+    """Recompute every household's balance from the ledger; exit 1 on any difference."""
+    from portal.points.services import verify
+
+    differences = verify()
+    for found in differences:
+        if found.problem == "chain":
+            click.echo(
+                f"household {found.household_id}: a ledger row says {found.stored} after it, "
+                f"the rows before it add up to {found.computed}"
+            )
+        else:
+            click.echo(
+                f"household {found.household_id}: stored balance {found.stored}, "
+                f"ledger says {found.computed}"
+            )
+    if differences:
+        raise SystemExit(1)
+    click.echo("points verify: every balance is what its ledger says")
 
 
 @click.command("seed-demo")

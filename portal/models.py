@@ -11,6 +11,15 @@ from portal.notices.models import (
     NoticeQuestion,
     NoticeRead,
 )
+from portal.points.models import (
+    LedgerEntry,
+    PointItem,
+    PointsAccount,
+    PointsBook,
+    PointsEntry,
+    Reward,
+    YearEnd,
+)
 from portal.publicity.models import Objection, Publicity
 from portal.rules.models import (
     ArticleComment,
@@ -35,6 +44,13 @@ __all__ = [
     "BoardEntry",
     "Grid",
     "Household",
+    "LedgerEntry",
+    "PointItem",
+    "PointsAccount",
+    "PointsBook",
+    "PointsEntry",
+    "Reward",
+    "YearEnd",
     "InviteCode",
     "DisclosureItem",
     "Endorsement",

@@ -33,7 +33,9 @@ def run(now: datetime | None = None) -> dict[str, int]:
 
 def _register_builtin() -> None:
     from portal.boards.services import expire_due
+    from portal.points.services import post_all_due
     from portal.rules.services import freeze_due_rolls
 
     register("boards.expiry", expire_due)
+    register("points.final", post_all_due)
     register("rules.rolls", freeze_due_rolls)

@@ -110,6 +110,7 @@ ROLE_LABELS = {
     "committee": _l("村委会"),
     "supervisor": _l("村务监督委员会"),
     "grid_worker": _l("网格员"),
+    "shopkeeper": _l("积分超市管理员"),
     "town_official": _l("镇街"),
     "admin": _l("管理员"),
     "villager": _l("村民"),
@@ -285,5 +286,32 @@ ACTION_LABELS.update(
         "nomination.town_decide": _l("镇街评选好人"),
         "nomination.category_add": _l("添加好人推荐类别"),
         "nomination.category_retire": _l("停用好人推荐类别"),
+    }
+)
+
+# Points 积分 and the points shop 积分超市 (portal/points/).
+KIND_LABELS["points"] = _l("积分")
+KIND_LABELS["shop"] = _l("积分超市")
+OBJECT_LABELS["pointitem"] = _l("积分细则")
+OBJECT_LABELS["pointsentry"] = _l("积分记录")
+OBJECT_LABELS["ledgerentry"] = _l("积分台账")
+OBJECT_LABELS["reward"] = _l("积分超市物品")
+OBJECT_LABELS["yearend"] = _l("积分年终结算")
+ACTION_LABELS.update(
+    {
+        "points.seed_catalogue": _l("载入常用积分细则"),
+        "points.item_add": _l("添加积分细则"),
+        "points.item_retire": _l("停用积分细则"),
+        "points.record": _l("记录积分"),
+        "points.approve": _l("审核通过积分"),
+        "points.reject": _l("退回积分"),
+        "points.final": _l("积分公示期满生效"),
+        "points.reverse": _l("冲销积分"),
+        "points.year_end": _l("积分年终结算"),
+        "shop.reward_add": _l("积分超市上架物品"),
+        "shop.restock": _l("积分超市入库"),
+        "shop.cost": _l("修改兑换所需积分"),
+        "shop.reward_retire": _l("积分超市下架物品"),
+        "shop.redeem": _l("积分兑换"),
     }
 )

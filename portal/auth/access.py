@@ -290,6 +290,19 @@ def villager_required(view: Callable) -> Callable:
     return wrapper
 
 
+def grids_of(user, village_id: int) -> frozenset[int]:
+    """The grids whose grid worker 网格员 `user` is in the village (their active grants'
+    grids). The one place a grid worker's reach is decided: a feature letting a grid
+    worker act for a household asks whether the household's grid is in this set."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return frozenset()
+    return frozenset(
+        grant.grid_id
+        for grant in active_grants(user, [Role.GRID_WORKER], village_id=village_id)
+        if grant.grid_id is not None
+    )
+
+
 def require_committee(user: User, village_id: int, error: type | None = None) -> None:
     """Refuse (403) anyone who is not a committee member of the village: the services'
     own check, beside the route's, so a service called from anywhere holds the rule.

@@ -19,6 +19,7 @@ class Role(enum.StrEnum):
     GRID_WORKER = "grid_worker"  # 网格员
     COMMITTEE = "committee"  # 村委
     SUPERVISOR = "supervisor"  # 村务监督委员会
+    SHOPKEEPER = "shopkeeper"  # 积分超市管理员
     TOWN_OFFICIAL = "town_official"  # 镇街
     ADMIN = "admin"
 

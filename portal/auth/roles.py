@@ -19,7 +19,7 @@ from portal.villages.models import Grid, Town, Village
 
 # The village's own offices: held only by accounts verified as residents (a registration
 # anyone could make with any name never sits on a committee).
-VILLAGE_ROLES = (Role.COMMITTEE, Role.SUPERVISOR, Role.GRID_WORKER)
+VILLAGE_ROLES = (Role.COMMITTEE, Role.SUPERVISOR, Role.GRID_WORKER, Role.SHOPKEEPER)
 
 # The supervision committee 村务监督委员会 checks the committee's work: nobody sits on both.
 EXCLUSIVE = {Role.COMMITTEE: Role.SUPERVISOR, Role.SUPERVISOR: Role.COMMITTEE}

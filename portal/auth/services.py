@@ -508,6 +508,7 @@ ROLE_LABELS = {
     Role.GRID_WORKER: _l("网格员"),
     Role.COMMITTEE: _l("村委会成员"),
     Role.SUPERVISOR: _l("村务监督委员会成员"),
+    Role.SHOPKEEPER: _l("积分超市管理员"),
     Role.TOWN_OFFICIAL: _l("镇街工作人员"),
     Role.ADMIN: _l("站点管理员"),
 }

@@ -84,6 +84,7 @@ class AppointForm(FlaskForm):
             SelectChoice("", _l("请选择")),
             SelectChoice(Role.GRID_WORKER.value, _l("网格员")),
             SelectChoice(Role.SUPERVISOR.value, _l("村务监督委员会成员")),
+            SelectChoice(Role.SHOPKEEPER.value, _l("积分超市管理员")),
         ],
         validators=[InputRequired(_l("请选择职务。"))],
     )

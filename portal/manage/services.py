@@ -591,7 +591,7 @@ def invites_for_print(
 
 # --- appointments 任命 --------------------------------------------------------------
 
-APPOINTABLE = (Role.GRID_WORKER, Role.SUPERVISOR)
+APPOINTABLE = (Role.GRID_WORKER, Role.SUPERVISOR, Role.SHOPKEEPER)
 
 
 def verified_villager(village: Village, phone: str = "", user_id: int | None = None) -> User:
@@ -608,7 +608,8 @@ def verified_villager(village: Village, phone: str = "", user_id: int | None = N
 
 
 def active_appointments(village: Village) -> list[RoleGrant]:
-    """Committee members, supervisors and grid workers of this village, by role then name."""
+    """Committee members, supervisors, grid workers and shopkeepers of this village, by
+    role then name."""
     return list(
         db.session.scalars(
             sa.select(RoleGrant)
@@ -617,7 +618,9 @@ def active_appointments(village: Village) -> list[RoleGrant]:
             .outerjoin(Grid, sa.and_(Grid.id == RoleGrant.grid_id, Grid.village_id == village.id))
             .where(
                 RoleGrant.village_id == village.id,
-                RoleGrant.role.in_([Role.COMMITTEE, Role.SUPERVISOR, Role.GRID_WORKER]),
+                RoleGrant.role.in_(
+                    [Role.COMMITTEE, Role.SUPERVISOR, Role.GRID_WORKER, Role.SHOPKEEPER]
+                ),
                 RoleGrant.revoked_at.is_(None),
             )
             .options(
@@ -634,9 +637,11 @@ def active_appointments(village: Village) -> list[RoleGrant]:
 def appoint(
     actor: User, village: Village, user: User, role: Role, grid: Grid | None = None
 ) -> RoleGrant:
-    """Appoint a verified villager as grid worker for a grid, or as supervisor."""
+    """Appoint a verified villager as grid worker for a grid, supervisor or shopkeeper."""
     if role not in APPOINTABLE:
-        raise ConsoleError(_("这里只能任命网格员和村务监督委员会成员。"), status=422, field="role")
+        raise ConsoleError(
+            _("这里只能任命网格员、村务监督委员会成员和积分超市管理员。"), status=422, field="role"
+        )
     if role == Role.GRID_WORKER and (grid is None or grid.village_id != village.id):
         raise ConsoleError(_("请选择本村的一个网格。"), status=422, field="grid_id")
     if role != Role.GRID_WORKER:
