@@ -12,3 +12,19 @@ register_subject(
     _l("积分"),
     lambda village, entry_id: f"/v/{village.slug}/points/entries/{entry_id}",
 )
+
+from portal import registry  # noqa: E402
+
+registry.home_section(
+    "points",
+    order=45,
+    template="points/_home_section.html",
+    context="portal.points.home:home_context",
+)
+
+registry.console_section(
+    "points",
+    order=45,
+    template="points/_console_section.html",
+    context="portal.points.home:console_context",
+)

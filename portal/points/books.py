@@ -1,0 +1,5 @@
+"""(filled in by its feature work)"""
+
+from flask import Blueprint
+
+bp = Blueprint("points_books", __name__)
