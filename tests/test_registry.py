@@ -62,11 +62,11 @@ def test_a_new_feature_adds_a_home_section_without_touching_the_home(
 def test_a_console_section_is_shown_only_to_the_roles_it_names(
     client, village, extra_templates, declared
 ):
-    extra_templates["points/_console_section.html"] = "<li>待审批积分 {{ points_waiting }}</li>"
+    extra_templates["harvest/_console_section.html"] = "<li>待审批积分 {{ points_waiting }}</li>"
     registry.console_section(
-        "points",
+        "harvest",
         order=5,
-        template="points/_console_section.html",
+        template="harvest/_console_section.html",
         context=lambda found: {"points_waiting": 4},
         roles=[Role.COMMITTEE],
     )
