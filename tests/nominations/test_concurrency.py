@@ -10,8 +10,6 @@ endorsement by one person that got past the check is refused in words.
 
 from __future__ import annotations
 
-import multiprocessing
-
 import sqlalchemy as sa
 
 from portal import create_app
@@ -21,6 +19,7 @@ from portal.auth.models import User
 from portal.extensions import db
 from portal.nominations import services
 from portal.nominations.models import Endorsement, Nomination
+from tests import races
 from tests.factories import villager
 from tests.nominations.conftest import nominate
 
@@ -61,7 +60,7 @@ def _endorse(
 
 
 def race(database_url: str, nomination, users, locked: bool = True) -> list[tuple[str, str]]:
-    context = multiprocessing.get_context("spawn")
+    context = races.context()
     barrier = context.Barrier(len(users))
     results = context.Queue()
     db.session.commit()

@@ -8,7 +8,6 @@ roll row's lock, and the unique constraint on (version, resident) holds either w
 
 from __future__ import annotations
 
-import multiprocessing
 import time
 
 import sqlalchemy as sa
@@ -18,6 +17,7 @@ from portal.auth.models import User
 from portal.extensions import db
 from portal.rules import services
 from portal.rules.models import Ballot, BallotChoice, RuleVersion
+from tests import races
 from tests.factories import VillageFactory, villager
 from tests.rules import factories as rf
 
@@ -50,7 +50,7 @@ def _cast(url: str, version_id: int, user_id: int, choice: str, when, barrier, r
 
 
 def race(database_url: str, version, users, choices) -> tuple[list[tuple], float]:
-    context = multiprocessing.get_context("spawn")
+    context = races.context()
     barrier = context.Barrier(len(users))
     results = context.Queue()
     when = rf.during(version)
@@ -140,7 +140,7 @@ def _tick_or_cast(url: str, version_id: int, user_id, when, barrier, results) ->
 
 
 def freeze_race(database_url: str, version, users: list) -> list[tuple]:
-    context = multiprocessing.get_context("spawn")
+    context = races.context()
     barrier = context.Barrier(len(users))
     results = context.Queue()
     when = rf.during(version)
