@@ -92,9 +92,58 @@ def _clean_postgres(url: str) -> None:
     engine.dispose()
 
 
+def _recreate_postgres(url: sa.engine.URL, name: str, template: str | None = None) -> str:
+    """Drop and create the PostgreSQL database `name` (a copy of `template`, if given)."""
+    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        copy = f' TEMPLATE "{template}"' if template else ""
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"{copy}'))
+    admin.dispose()
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def demo_template(template_database, db_backend, tmp_path_factory) -> tuple[str, Path]:
+    """The demo seeded once per test process, and the folder of the files it stored: the
+    tests marked `demo` each get a copy (seeding it is the slowest set-up there is)."""
+    uploads = tmp_path_factory.mktemp("demo-uploads")
+    if db_backend == "postgres":
+        base = sa.engine.make_url(template_database)
+        url = _recreate_postgres(base, f"{base.database}_demo")
+    else:
+        path = tmp_path_factory.mktemp("demo") / "demo.db"
+        shutil.copyfile(Path(sa.engine.make_url(template_database).database), path)
+        url = f"sqlite:///{path}"
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "UPLOAD_DIR": str(uploads)})
+    with app.app_context():
+        if db_backend == "postgres":
+            from flask_migrate import upgrade
+
+            upgrade()
+        from portal.demo import seed_demo
+
+        seed_demo()
+        db.session.remove()
+        db.engine.dispose()
+    return url, uploads
+
+
 @pytest.fixture
-def database_url(template_database, db_backend, tmp_path) -> str:
-    """A clean database for one test, at the head migration."""
+def database_url(template_database, db_backend, tmp_path, request) -> str:
+    """A clean database for one test, at the head migration; for a test marked `demo`,
+    a copy of the seeded demo (its stored files copied to the test's upload folder)."""
+    if request.node.get_closest_marker("demo") is not None:
+        seeded, uploads = request.getfixturevalue("demo_template")
+        shutil.copytree(uploads, tmp_path / "uploads", dirs_exist_ok=True)
+        if db_backend == "postgres":
+            seeded_url = sa.engine.make_url(seeded)
+            return _recreate_postgres(
+                seeded_url, f"{seeded_url.database}_run", template=seeded_url.database
+            )
+        target = tmp_path / "test.db"
+        shutil.copyfile(Path(sa.engine.make_url(seeded).database), target)
+        return f"sqlite:///{target}"
     if db_backend == "postgres":
         _clean_postgres(template_database)
         return template_database

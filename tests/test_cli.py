@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import sqlalchemy as sa
 
 from portal import clock, demo
@@ -118,6 +119,7 @@ def test_seed_demo_if_empty_seeds_an_empty_database(runner):
     assert counts()["Village"] == 3
 
 
+@pytest.mark.demo
 def test_demo_logins_hold_the_right_roles(runner):
     runner.invoke(args=["seed-demo"])
     town = db.session.scalar(sa.select(Town).where(Town.slug == "yintu"))
@@ -166,6 +168,7 @@ def test_demo_logins_hold_the_right_roles(runner):
     assert verify_password(hashes.pop(), demo.DEMO_PASSWORD)
 
 
+@pytest.mark.demo
 def test_demo_has_minors_a_verification_queue_and_unused_codes(runner):
     runner.invoke(args=["seed-demo"])
     this_year = clock.today_local().year
@@ -269,6 +272,7 @@ def test_create_admin_refuses_a_common_password(runner):
     assert user("13912345678") is None
 
 
+@pytest.mark.demo
 def test_demo_has_adopted_rules_and_an_amendment_open_for_voting(runner):
     from portal.rules import services as rules
     from portal.rules.models import Ballot, RuleDocument, RuleFiling, VersionState

@@ -178,6 +178,7 @@ CANARY = (
 )
 
 
+@pytest.mark.demo
 def test_a_sample_of_pages_is_valid_html(app, sample):
     pages, folder = sample
     files, undescribed = fetch(app, pages, folder)

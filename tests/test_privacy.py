@@ -255,6 +255,7 @@ def walk(client, urls: list[tuple[str, str]]) -> dict[tuple[str, str | None], st
 
 
 @pytest.mark.parametrize("role", ["visitor", "villager"])
+@pytest.mark.demo
 def test_no_page_shows_a_phone_or_another_residents_full_name(app, client, role):
     seed_demo()
     village = db.session.scalar(sa.select(Village).where(Village.slug == DEMO_VILLAGE))

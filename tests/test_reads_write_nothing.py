@@ -98,6 +98,7 @@ def seeded(app):
     return app
 
 
+@pytest.mark.demo
 def test_no_get_changes_a_row_of_the_demo_for_any_role(seeded, client):
     urls = demo_urls(seeded)
     # Each role's login (a row of its own) is made before the count: the visitor's client
@@ -128,6 +129,7 @@ def test_no_get_changes_a_row_of_the_demo_for_any_role(seeded, client):
     assert statuses.get(200, 0) > 100, statuses
 
 
+@pytest.mark.demo
 def test_the_walk_can_see_a_write(seeded, client):
     """The comparison notices a change: a POST that writes (a villager's vote) shows up."""
     before = snapshot()

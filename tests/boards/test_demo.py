@@ -3,6 +3,7 @@ decided by the committee as a body, and the boards showing what they should."""
 
 from __future__ import annotations
 
+import pytest
 import sqlalchemy as sa
 
 from portal import demo
@@ -41,6 +42,7 @@ def shown(entry):
     return services.shown_state(entry, publicity.period_for(services.SUBJECT, entry.id))
 
 
+@pytest.mark.demo
 def test_the_demo_has_entries_in_every_state(runner):
     village = seed(runner)
     by_shown: dict = {}
@@ -76,6 +78,7 @@ def test_the_demo_has_entries_in_every_state(runner):
     assert declined.decline_reason
 
 
+@pytest.mark.demo
 def test_the_black_entry_in_notice_has_one_objection_answered_and_one_not(runner):
     village = seed(runner)
     [entry] = [
@@ -96,6 +99,7 @@ def test_the_black_entry_in_notice_has_one_objection_answered_and_one_not(runner
     assert not publicity.may_close(period)
 
 
+@pytest.mark.demo
 def test_every_black_listing_was_decided_by_a_second_member_at_a_meeting(runner):
     village = seed(runner)
     first, second = user(demo.COMMITTEE_PHONE), user(demo.SECOND_COMMITTEE_PHONE)
@@ -120,6 +124,7 @@ def test_every_black_listing_was_decided_by_a_second_member_at_a_meeting(runner)
     assert {e.approved_by_id for e in decided} == {first.id, second.id}
 
 
+@pytest.mark.demo
 def test_the_second_committee_member_is_a_demo_login(runner):
     seed(runner)
     first, second = user(demo.COMMITTEE_PHONE), user(demo.SECOND_COMMITTEE_PHONE)
@@ -134,6 +139,7 @@ def test_the_second_committee_member_is_a_demo_login(runner):
     assert demo.SECOND_COMMITTEE_PHONE in result.output
 
 
+@pytest.mark.demo
 def test_every_category_rests_on_the_fitting_article_in_force(runner):
     village = seed(runner)
     cats = services.categories(village)
@@ -148,6 +154,7 @@ def test_every_category_rests_on_the_fitting_article_in_force(runner):
         assert entry.article_id == entry.category.article_id
 
 
+@pytest.mark.demo
 def test_listed_is_what_the_boards_show(runner):
     village = seed(runner)
     everything = entries(village)
@@ -180,6 +187,7 @@ def test_listed_is_what_the_boards_show(runner):
     assert services.may_read_black(user(demo.VILLAGER_PHONES[0]), village)
 
 
+@pytest.mark.demo
 def test_the_history_was_written_at_its_own_time(runner):
     village = seed(runner)
     for entry in entries(village):
@@ -205,6 +213,7 @@ def test_the_history_was_written_at_its_own_time(runner):
     assert latest <= now
 
 
+@pytest.mark.demo
 def test_seeding_again_adds_nothing(runner):
     village = seed(runner)
 

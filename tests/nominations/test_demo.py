@@ -4,6 +4,7 @@ in one category within a year."""
 
 from __future__ import annotations
 
+import pytest
 import sqlalchemy as sa
 
 from portal import demo
@@ -55,6 +56,7 @@ def by_shown(village) -> dict:
     return found
 
 
+@pytest.mark.demo
 def test_the_demo_has_nominations_in_every_shown_state_across_the_categories(runner):
     village = seed(runner)
     found = by_shown(village)
@@ -82,6 +84,7 @@ def test_the_demo_has_nominations_in_every_shown_state_across_the_categories(run
         assert nomination.decided_by_id is not None
 
 
+@pytest.mark.demo
 def test_the_nomination_in_notice_has_one_objection_answered_and_one_not(runner):
     village = seed(runner)
     [nomination] = by_shown(village)[services.Shown.NOTICE]
@@ -96,6 +99,7 @@ def test_the_nomination_in_notice_has_one_objection_answered_and_one_not(runner)
     assert not publicity.may_close(period)
 
 
+@pytest.mark.demo
 def test_the_counts_equal_the_rows(runner):
     village = seed(runner)
     rows = dict(
@@ -121,6 +125,7 @@ def test_the_counts_equal_the_rows(runner):
     assert listed == {n.id for n in everything if n.state in services.PUBLIC_STATES}
 
 
+@pytest.mark.demo
 def test_the_paper_nomination_and_its_paper_endorsements(runner):
     village = seed(runner)
     committee = user(demo.COMMITTEE_PHONE)
@@ -146,6 +151,7 @@ def test_the_paper_nomination_and_its_paper_endorsements(runner):
     assert logged.count("nomination.endorse_paper") == len(endorsements)
 
 
+@pytest.mark.demo
 def test_the_commended_go_to_the_town_and_one_to_the_red_board(runner):
     village = seed(runner)
     commended = by_shown(village)[services.Shown.COMMENDED]
@@ -168,6 +174,7 @@ def test_the_commended_go_to_the_town_and_one_to_the_red_board(runner):
     assert boards.is_listed(entry)
 
 
+@pytest.mark.demo
 def test_nothing_is_commended_twice_in_one_category_within_a_year(runner):
     village = seed(runner)
     seen: dict = {}
@@ -186,6 +193,7 @@ def test_nothing_is_commended_twice_in_one_category_within_a_year(runner):
         assert nomination.nominee_resident_id != nomination.nominator_resident_id
 
 
+@pytest.mark.demo
 def test_the_history_was_written_at_its_own_time(runner):
     village = seed(runner)
     for nomination in nominations(village):
@@ -210,6 +218,7 @@ def test_the_history_was_written_at_its_own_time(runner):
     assert latest <= now
 
 
+@pytest.mark.demo
 def test_seeding_again_adds_nothing(runner):
     village = seed(runner)
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
 import sqlalchemy as sa
 
 from portal.extensions import db
 from portal.notices.models import Notice, NoticeCategory, NoticeQuestion, NoticeState
 
 
+@pytest.mark.demo
 def test_demo_has_notices_in_every_category_once(runner, client):
     assert runner.invoke(args=["seed-demo"]).exit_code == 0
     notices = db.session.scalars(sa.select(Notice)).all()
@@ -25,6 +27,7 @@ def test_demo_has_notices_in_every_category_once(runner, client):
     assert "关于召开村民代表会议的通知" in client.get("/v/hubin/").text
 
 
+@pytest.mark.demo
 def test_demo_has_a_question_answered_in_public_and_one_waiting(runner, client):
     assert runner.invoke(args=["seed-demo"]).exit_code == 0
     asked = db.session.scalars(sa.select(NoticeQuestion).order_by(NoticeQuestion.id)).all()

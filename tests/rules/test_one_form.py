@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 import sqlalchemy as sa
 
 from portal.extensions import db
@@ -63,6 +64,7 @@ def test_an_article_and_a_vote_read_the_same_in_public_in_the_console_and_in_sea
         assert set(found) == {"state-tag state-voting"}, (name, found)
 
 
+@pytest.mark.demo
 def test_the_demo_adopts_at_the_moment_its_result_is_fixed(runner, client):
     assert runner.invoke(args=["seed-demo"]).exit_code == 0
     adopted = db.session.scalar(
