@@ -184,12 +184,12 @@ def register_blueprints(app: Flask) -> None:
     from portal.nominations.console import bp as nominations_manage_bp
     from portal.nominations.views import bp as nominations_bp
     from portal.notices.posters import bp as posters_bp
+    from portal.notices.schedule_views import bp as disclosure_bp
+    from portal.notices.views import bp as notices_bp
     from portal.points.books import bp as points_books_bp
     from portal.points.console import bp as points_console_bp
     from portal.points.shop_views import bp as shop_bp
     from portal.points.views import bp as points_bp
-    from portal.notices.schedule_views import bp as disclosure_bp
-    from portal.notices.views import bp as notices_bp
     from portal.public.views import bp as public_bp
     from portal.publicity.views import bp as publicity_bp
     from portal.rules import paper  # noqa: F401  (its routes join rules_manage_bp)

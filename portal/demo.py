@@ -86,6 +86,7 @@ GRID_WORKER_PHONE = "13800000002"
 SUPERVISOR_PHONE = "13800000003"
 TOWN_OFFICIAL_PHONE = "13800000004"
 SECOND_COMMITTEE_PHONE = "13800000005"  # the boards' second member (portal.boards.demo)
+SHOPKEEPER_PHONE = "13800000006"  # 积分超市管理员 (portal.points.demo)
 VILLAGER_PHONES = tuple(f"138000000{n:02d}" for n in range(10, 30))
 
 DEMO_LOGINS = (
@@ -95,6 +96,7 @@ DEMO_LOGINS = (
     DemoLogin(GRID_WORKER_PHONE, "网格员 grid worker", "湖滨村 第一网格"),
     DemoLogin(SUPERVISOR_PHONE, "村务监督 supervisor", "湖滨村"),
     DemoLogin(TOWN_OFFICIAL_PHONE, "镇街 town official", "银涂镇"),
+    DemoLogin(SHOPKEEPER_PHONE, "积分超市管理员 shopkeeper", "湖滨村"),
     DemoLogin(
         f"{VILLAGER_PHONES[0]} - {VILLAGER_PHONES[-1]}", "村民 villager (verified)", "湖滨村"
     ),
@@ -168,6 +170,7 @@ def seed_demo() -> SeedReport:
         _ensure_disclosure_schedule(villages[DEMO_VILLAGE])
         _ensure_boards(villages[DEMO_VILLAGE], report)
         _ensure_nominations(villages[DEMO_VILLAGE], report)
+        _ensure_points(villages[DEMO_VILLAGE], report)
         reindex_village(villages[DEMO_VILLAGE])
         db.session.commit()
     except BaseException:
@@ -1070,3 +1073,13 @@ def _ensure_nominations(village: Village, report: SeedReport) -> None:
     from portal.nominations.demo import ensure_nominations
 
     ensure_nominations(village, report)
+
+
+# --- 积分 points and the points shop ---------------------------------------------------
+
+
+def _ensure_points(village: Village, report: SeedReport) -> None:
+    """湖滨村's year of points and its stocked shop, built through the points' services."""
+    from portal.points.demo import ensure_points
+
+    ensure_points(village, report)

@@ -546,6 +546,8 @@ def standing_of(user: User, home: sa.Row | None = None) -> Standing:
     towns: dict[str, Place] = {}
     consoles: dict[str, Place] = {}
     villages: dict[str, Place] = {}
+    # A grid worker's own work 记录积分, after the villages (their landing stays the home).
+    recording: dict[str, Place] = {}
     for grant in db.session.execute(_active_roles_statement(), {"user_id": user.id}):
         if grant.grid is not None:
             where = f"{grant.village or ''} {grant.grid}".strip()
@@ -578,15 +580,43 @@ def standing_of(user: User, home: sa.Row | None = None) -> Standing:
                     (("village", grant.village_slug),),
                 ),
             )
+        elif grant.role == Role.SHOPKEEPER and grant.village_slug:
+            # The shopkeeper's counter, beside the village (a key of its own: the village
+            # home comes from the same person's villager grant).
+            villages.setdefault(
+                f"{grant.village_slug}/shop",
+                Place(
+                    "village",
+                    str(_l("%(village)s积分超市柜台", village=grant.village)),
+                    "shop.counter",
+                    (("village", grant.village_slug),),
+                ),
+            )
         elif grant.village_slug:
             villages.setdefault(
                 grant.village_slug, _village_place(grant.village_slug, grant.village)
+            )
+        if grant.role == Role.GRID_WORKER and grant.village_slug:
+            recording.setdefault(
+                grant.village_slug,
+                Place(
+                    "village",
+                    str(_l("%(village)s记录积分", village=grant.village)),
+                    "points_console.record",
+                    (("village", grant.village_slug),),
+                ),
             )
     if home is not None:
         villages = {home.slug: _village_place(home.slug, home.name)} | {
             slug: place for slug, place in villages.items() if slug != home.slug
         }
-    places = [*admin, *towns.values(), *consoles.values(), *villages.values()]
+    places = [
+        *admin,
+        *towns.values(),
+        *consoles.values(),
+        *villages.values(),
+        *recording.values(),
+    ]
     return Standing(roles, places)
 
 

@@ -26,5 +26,5 @@ registry.console_section(
     "points",
     order=45,
     template="points/_console_section.html",
-    context="portal.points.home:console_context",
+    context="portal.points.console:console_context",
 )

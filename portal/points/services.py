@@ -856,6 +856,16 @@ def reverse(actor: User, village: Village, row: LedgerEntry, reason: str, now=No
     )
     if row.kind not in (LedgerKind.AWARD, LedgerKind.REDEMPTION):
         raise PointsError(_("只有积分和兑换可以冲销。"), status=409)
+    reward = None
+    if row.kind == LedgerKind.REDEMPTION and row.reward_id is not None:
+        # The reward's lock before the account's, the order `shop.redeem` takes them in:
+        # the other way round, a reversal and a redemption at once wait for each other.
+        reward = db.session.scalars(
+            sa.select(Reward)
+            .where(Reward.id == row.reward_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        ).one()
     account = lock_account(village.id, row.household_id)
     already = db.session.scalar(sa.select(LedgerEntry.id).where(LedgerEntry.reverses_id == row.id))
     if already is not None:
@@ -871,10 +881,7 @@ def reverse(actor: User, village: Village, row: LedgerEntry, reason: str, now=No
             ),
             status=409,
         )
-    if row.kind == LedgerKind.REDEMPTION and row.reward_id is not None:
-        reward = db.session.scalars(
-            sa.select(Reward).where(Reward.id == row.reward_id).with_for_update()
-        ).one()
+    if reward is not None:
         reward.stock = reward.stock + (row.quantity or 0)
         reward.updated_at = now
     reversal = _write(
@@ -1251,3 +1258,245 @@ def get_household(village: Village, household_id: int | None) -> Household:
 
 # A declaration's photo: checked and re-encoded by `portal.uploads`, kept outside static/.
 ENTRY_PHOTOS = UploadPolicy(field="photo", folder="photos/points")
+
+
+# --- for the recording form and the approval queue (portal/points/console.py) ----------
+
+RECORDABLE_MAX = 30
+
+
+def recordable_households(
+    village: Village, grid_ids: Iterable[int] | None, q: str = "", limit: int = RECORDABLE_MAX
+) -> list[Household]:
+    """Households `village`'s recorder may pick: all of the village (`grid_ids` None, a
+    committee member) or those of `grid_ids` (a grid worker's grids), whose door number
+    or the name of someone on their roster contains `q` (every one without `q`), by door
+    number, at most `limit`. One statement."""
+    from portal.paging import contains_pattern
+
+    query = sa.select(Household).where(Household.village_id == village.id)
+    if grid_ids is not None:
+        query = query.where(Household.grid_id.in_(sorted(grid_ids)))
+    if q:
+        pattern = contains_pattern(q)
+        by_name = sa.select(Resident.household_id).where(
+            Resident.village_id == village.id,
+            Resident.left_on.is_(None),
+            Resident.name.like(pattern, escape="\\"),
+        )
+        query = query.where(
+            sa.or_(Household.door_number.like(pattern, escape="\\"), Household.id.in_(by_name))
+        )
+    return list(
+        db.session.scalars(query.order_by(Household.door_number, Household.id).limit(limit))
+    )
+
+
+def roster_of(household_ids: Iterable[int]) -> dict[int, list[Resident]]:
+    """The residents on the roster of each household, head 户主 first: one statement."""
+    ids = sorted(set(household_ids))
+    found: dict[int, list[Resident]] = {household_id: [] for household_id in ids}
+    if not ids:
+        return found
+    for resident in db.session.scalars(
+        sa.select(Resident)
+        .where(Resident.household_id.in_(ids), Resident.left_on.is_(None))
+        .order_by(Resident.household_id, Resident.id)
+    ):
+        found[resident.household_id].append(resident)
+    return found
+
+
+def approval_refusals(user, entries: Sequence[PointsEntry]) -> dict[int, str | None]:
+    """`approval_refusal` for each of `entries` (of one village), in two statements
+    however many there are: the queue's rows. The same rules, in the same words."""
+    if not entries:
+        return {}
+    if user is None or not getattr(user, "is_authenticated", False):
+        return {entry.id: _("请先登录。") for entry in entries}
+    village_id = entries[0].village_id
+    member = _holds(user, Role.COMMITTEE, village_id)
+    household_id = _own_household(user) if member else None
+    refusals: dict[int, str | None] = {}
+    for entry in entries:
+        if not member or entry.village_id != village_id:
+            refusals[entry.id] = _("只有本村村委会成员可以审核积分。")
+        elif entry.recorded_by_id == user.id:
+            refusals[entry.id] = _("这条积分是您记录的，须由另一位村委会成员审核。")
+        elif household_id is None:
+            refusals[entry.id] = _("您的账号没有关联本村的户，无法核对回避，不能审核积分。")
+        elif household_id == entry.household_id:
+            refusals[entry.id] = _("这条积分是您本户的，须由其他户的村委会成员审核。")
+        else:
+            refusals[entry.id] = None
+    return refusals
+
+
+_CONSOLE_FIGURES = sa.select(
+    sa.func.count(PointsEntry.id),
+    sa.func.count(PointsEntry.id).filter(PointsEntry.state == EntryState.PENDING),
+    sa.func.count(PointsEntry.id).filter(PointsEntry.watch.is_not(None)),
+).where(PointsEntry.village_id == sa.bindparam("village_id", type_=sa.Integer))
+
+
+def console_figures(village: Village) -> tuple[int, int, int]:
+    """(entries ever, pending, on the supervisors' list) of the village: one statement."""
+    made, pending, watched = db.session.execute(_CONSOLE_FIGURES, {"village_id": village.id}).one()
+    return int(made), int(pending), int(watched)
+
+
+def book_year(village_id: int, now: datetime | None = None) -> int:
+    """The village's open book year as a page reads it: like `open_year`, but a read
+    (a village without a book yet is in this year's, and none is made)."""
+    year = db.session.scalar(
+        sa.select(PointsBook.open_year).where(PointsBook.village_id == village_id)
+    )
+    return year if year is not None else clock.local_date(now or clock.now()).year
+
+
+def statement_years(household: Household, current: int) -> list[int]:
+    """The book years a household's statement may show, newest first: `current` and
+    every year it has ledger rows in."""
+    years = set(
+        db.session.scalars(
+            sa.select(LedgerEntry.year).where(LedgerEntry.household_id == household.id).distinct()
+        )
+    )
+    years.add(current)
+    return sorted(years, reverse=True)
+
+
+# --- the books: what the committee's ledger, year-end and export pages read -----------
+
+
+@dataclass
+class LedgerPage:
+    """One page of the village's ledger, newest first: (row, household) pairs, whether
+    there is an older page, which rows have been reversed, and each household's head."""
+
+    rows: list[tuple[LedgerEntry, Household]]
+    older: int | None
+    reversed_ids: set[int]
+    heads: dict[int, Resident]
+
+
+def ledger_page(
+    village: Village,
+    *,
+    before: int | None = None,
+    household_id: int | None = None,
+    per_page: int = 50,
+) -> LedgerPage:
+    """Keyset paging (`id < before`, never OFFSET): the cost of a page does not grow with
+    the ledger; three statements, however many rows the village holds."""
+    query = (
+        sa.select(LedgerEntry, Household)
+        .join(Household, Household.id == LedgerEntry.household_id)
+        .options(
+            joinedload(LedgerEntry.entry).joinedload(PointsEntry.item),
+            joinedload(LedgerEntry.reward),
+            joinedload(LedgerEntry.actor),
+        )
+        .where(LedgerEntry.village_id == village.id)
+    )
+    if household_id is not None:
+        query = query.where(LedgerEntry.household_id == household_id)
+    if before is not None:
+        query = query.where(LedgerEntry.id < before)
+    found = list(db.session.execute(query.order_by(LedgerEntry.id.desc()).limit(per_page + 1)))
+    rows = [(row, household) for row, household in found[:per_page]]
+    older = rows[-1][0].id if len(found) > per_page else None
+    ids = [row.id for row, _household in rows]
+    reversed_ids = (
+        set(
+            db.session.scalars(
+                sa.select(LedgerEntry.reverses_id).where(LedgerEntry.reverses_id.in_(ids))
+            )
+        )
+        if ids
+        else set()
+    )
+    return LedgerPage(
+        rows=rows,
+        older=older,
+        reversed_ids=reversed_ids,
+        heads=heads(household.id for _row, household in rows),
+    )
+
+
+def reversible(row: LedgerEntry, year: int, reversed_ids: set[int]) -> bool:
+    """Whether the ledger offers to correct `row`: an award or a redemption of the open
+    book year, not reversed yet (`reverse` checks it all again under the lock)."""
+    return (
+        row.kind in (LedgerKind.AWARD, LedgerKind.REDEMPTION)
+        and row.year == year
+        and row.id not in reversed_ids
+    )
+
+
+@dataclass(frozen=True)
+class YearEndPreview:
+    households: int
+    points: int
+
+
+def year_end_preview(village: Village, now: datetime | None = None) -> YearEndPreview:
+    """How many households and points the year end would close now: each household's
+    final balance (the ledger's and what time has made final), in one statement."""
+    balances = leaderboard(village, now).subquery()
+    households, points = db.session.execute(
+        sa.select(
+            sa.func.count().filter(balances.c.balance > 0),
+            sa.func.coalesce(sa.func.sum(balances.c.balance), 0),
+        )
+    ).one()
+    return YearEndPreview(int(households), int(points))
+
+
+def year_ends(village: Village) -> list[tuple[YearEnd, User]]:
+    """The village's past year ends, newest first, with who did each."""
+    return list(
+        db.session.execute(
+            sa.select(YearEnd, User)
+            .join(User, User.id == YearEnd.done_by_id)
+            .where(YearEnd.village_id == village.id)
+            .order_by(YearEnd.year.desc())
+        )
+    )
+
+
+def local_day_bounds(first: date, last: date) -> tuple[datetime, datetime]:
+    """The UTC moments from the start of `first` to the end of `last`, local dates
+    (Asia/Shanghai): the half-open range [start, end)."""
+    start = datetime.combine(first, datetime.min.time(), tzinfo=clock.LOCAL_TZ)
+    end = datetime.combine(last + timedelta(days=1), datetime.min.time(), tzinfo=clock.LOCAL_TZ)
+    return start, end
+
+
+def awards_between(
+    village: Village, first: date, last: date
+) -> list[tuple[LedgerEntry, Household]]:
+    """The village's final entries written to the ledger between two local dates (both
+    included), oldest first, with their entry, item and household: one statement."""
+    start, end = local_day_bounds(first, last)
+    return list(
+        db.session.execute(
+            sa.select(LedgerEntry, Household)
+            .join(Household, Household.id == LedgerEntry.household_id)
+            .options(joinedload(LedgerEntry.entry).joinedload(PointsEntry.item))
+            .where(
+                LedgerEntry.village_id == village.id,
+                LedgerEntry.kind == LedgerKind.AWARD,
+                LedgerEntry.created_at >= start,
+                LedgerEntry.created_at < end,
+            )
+            .order_by(LedgerEntry.id)
+        )
+    )
+
+
+def final_by_time(now) -> sa.ColumnElement[bool]:
+    """The SQL of "approved, its 公示 over with every objection answered" (what
+    `standings` and `leaderboard` count as final), for a page's own statement; `now` may
+    be a bound parameter, so a statement built once serves every request."""
+    return _due_condition(now)

@@ -32,8 +32,9 @@ ACCESS = 4
 CEILINGS = {
     # The four figures in one statement; the disclosure schedule's items and, when it has
     # any, the publication dates of their categories (the overdue figure); the count of
-    # unanswered questions 质询; the 好人推荐 tile's one.
-    "/v/hubin/manage/": ACCESS + 5,
+    # unanswered questions 质询; the 好人推荐 tile's one; the 积分 tile's one (entries
+    # made, pending, watched: portal/points/console.py console_context).
+    "/v/hubin/manage/": ACCESS + 6,
     # The village's households (ordered by door number in Python: their number is the
     # total), and the members of a page of them.
     "/v/hubin/manage/households": ACCESS + 2,

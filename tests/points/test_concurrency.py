@@ -1,11 +1,12 @@
 """Many processes at the counter and at the recording form at once: no balance or stock
 below zero, no cap broken, no ledger row lost (DESIGN.md 2.5 and 6, "Integrity").
 
-Each process builds its own app on the same database (a temporary-file SQLite
-database, or PostgreSQL with `--db=postgres`) and waits at a barrier, so all eight act
-together, each in one unit of work as the counter's button runs it. The processes are
-forked from the suite's forkserver (`tests.races`), so a race starts in well under a
-second.
+Each process has its own app on the same database (a temporary-file SQLite database,
+or PostgreSQL with `--db=postgres`) and waits at a barrier, so all eight act together,
+each in one unit of work as the counter's button runs it. The module's tests share one
+pool of eight processes forked from the suite's forkserver (`tests.races`), made by the
+first race; each process keeps its app per database, so a later race takes about a
+second (its report line, `pytest -rA`, gives its figures).
 
 What orders them: on SQLite, `BEGIN IMMEDIATE` (one writer at a time, so every check
 reads what the writer before it committed); on PostgreSQL, the reward row's lock
@@ -23,6 +24,7 @@ they run on PostgreSQL only: on SQLite the write transaction alone serialises ev
 
 from __future__ import annotations
 
+import sys
 import time
 from datetime import timedelta
 
@@ -69,8 +71,14 @@ def _account_without_lock(village_id: int, household_id: int) -> PointsAccount:
     ).one()
 
 
-_PATCHED = ((shop, "_locked"), (shop, "lock_account"), (services, "lock_account"),
-            (shop, "standing"), (services, "_check_cap"), (clock, "now"))
+_PATCHED = (
+    (shop, "_locked"),
+    (shop, "lock_account"),
+    (services, "lock_account"),
+    (shop, "standing"),
+    (services, "_check_cap"),
+    (clock, "now"),
+)
 
 
 def _take_the_locks_away(checked, hold: bool) -> dict:
@@ -108,6 +116,19 @@ def _warm(barrier, checked) -> None:
     sa.orm.configure_mappers()
 
 
+_apps: dict = {}
+
+
+def _app(url: str):
+    """The process's app on `url` (built once: werkzeug compiling two hundred routes is
+    most of an app's making; PostgreSQL's database is the same for every test)."""
+    if url not in _apps:
+        _apps[url] = create_app(
+            {"TESTING": True, "SECRET_KEY": "race", "SQLALCHEMY_DATABASE_URI": url}
+        )
+    return _apps[url]
+
+
 def _act(url, task, job, moment, locked, hold) -> tuple[str, str, float]:
     """One person at the counter (or the recording form): press the button the moment
     the barrier opens; what happened and how long it took after the barrier."""
@@ -116,7 +137,7 @@ def _act(url, task, job, moment, locked, hold) -> tuple[str, str, float]:
     if not locked:
         kept = _take_the_locks_away(checked, hold)
     clock.now = lambda: moment
-    app = create_app({"TESTING": True, "SECRET_KEY": "race", "SQLALCHEMY_DATABASE_URI": url})
+    app = _app(url)
     try:
         with app.app_context():
             actor_id, village_id, household_id, other_id = job
@@ -124,9 +145,12 @@ def _act(url, task, job, moment, locked, hold) -> tuple[str, str, float]:
             village = db.session.get(Village, village_id)
             household = db.session.get(Household, household_id)
             actor.resident  # noqa: B018  (loaded before the race, as a request's login would)
-            target = (
-                db.session.get(Reward, other_id) if task == "redeem" else item(village, other_id)
-            )
+            if task == "redeem":
+                target = db.session.get(Reward, other_id)
+            elif task == "reverse":
+                target = db.session.get(LedgerEntry, other_id)
+            else:
+                target = item(village, other_id)
             db.session.commit()
             barrier.wait(timeout=60)
             started = time.perf_counter()
@@ -134,6 +158,8 @@ def _act(url, task, job, moment, locked, hold) -> tuple[str, str, float]:
                 with unit_of_work():
                     if task == "redeem":
                         shop.redeem(actor, village, household, target, 1, now=moment)
+                    elif task == "reverse":
+                        services.reverse(actor, village, target, "记错了，冲销", now=moment)
                     else:
                         services.record(actor, village, household, target, TODAY, now=moment)
                 return ("done", "", time.perf_counter() - started)
@@ -185,6 +211,12 @@ def the_pool():
     and its two barriers."""
     if not _pool:
         context = races.context()
+        # Every module of the portal this test process has imported, preloaded by the
+        # forkserver too (if this is what starts it): the eight processes then share them
+        # instead of each importing every blueprint again.
+        context.set_forkserver_preload(
+            races.PRELOAD + sorted(name for name in sys.modules if name.startswith("portal."))
+        )
         barrier, checked = context.Barrier(PROCESSES), context.Barrier(PROCESSES)
         _pool["pool"] = context.Pool(PROCESSES, initializer=_warm, initargs=(barrier, checked))
         _pool["barriers"] = (barrier, checked)
@@ -201,10 +233,14 @@ def _close_the_pool():
 
 
 def race(database_url, task, jobs, *, locked=True, hold=True) -> Race:
+    return race_mixed(database_url, [(task, job) for job in jobs], locked=locked, hold=hold)
+
+
+def race_mixed(database_url, tasks, *, locked=True, hold=True) -> Race:
     """Run `task` ("redeem" or "record") once for each of the eight jobs (actor, village,
     household, reward id or item code), all at once. `locked=False` takes the locks
     away; then `hold` keeps every process at a second barrier after its check."""
-    assert len(jobs) == PROCESSES
+    assert len(tasks) == PROCESSES
     pool, barriers = the_pool()
     for barrier in barriers:
         barrier.reset()
@@ -213,7 +249,8 @@ def race(database_url, task, jobs, *, locked=True, hold=True) -> Race:
     started = time.perf_counter()
     # Each process waits at the barrier with its job, so the eight go to eight processes.
     waiting = [
-        pool.apply_async(_act, (database_url, task, job, moment, locked, hold)) for job in jobs
+        pool.apply_async(_act, (database_url, task, job, moment, locked, hold))
+        for task, job in tasks
     ]
     outcomes = [result.get(timeout=120) for result in waiting]
     elapsed = time.perf_counter() - started
@@ -303,6 +340,12 @@ def redeem_jobs(village, counter, households, reward) -> list[tuple]:
     ]
 
 
+@pytest.fixture
+def sqlite_only(db_backend):
+    if db_backend != "sqlite":
+        pytest.skip("SQLite only: on PostgreSQL the row locks are what orders the writes")
+
+
 # --- with the locks: exact outcomes on both databases ------------------------------------
 
 
@@ -355,13 +398,35 @@ def test_eight_recordings_of_a_capped_item(
     assert logged("points.record") == CAPPED_ALLOWS
 
 
+def test_reversals_racing_redemptions(
+    app, database_url, db_backend, village, counter, households, committee, second_member, now
+):
+    """Four redemptions reversed while four more are made, at once, for one household and
+    one reward: each takes the reward's lock before the account's (a reversal of a
+    redemption puts the goods back), so none waits for the other in a circle."""
+    household = households[0]
+    give(village, household, 100, committee, second_member)
+    reward = a_reward(counter[0], village, cost=10, stock=10)
+    earlier = []
+    for _ in range(4):
+        with unit_of_work():
+            earlier.append(shop.redeem(counter[0], village, household, reward).id)
+    tasks = [("reverse", (committee.id, village.id, household.id, row)) for row in earlier]
+    tasks += [("redeem", (counter[n].id, village.id, household.id, reward.id)) for n in range(4)]
+    outcome = race_mixed(database_url, tasks)
+    outcome.report("4 reversals and 4 redemptions, 1 household, 1 reward", db_backend)
+    assert outcome.kinds == ["done"] * PROCESSES, outcome.outcomes
+    assert stock_of(reward) == 6
+    assert balance_of(household) == 60
+    assert redemptions([household.id]) == 8
+    assert services.verify() == []
+
+
 def test_sqlite_serialises_even_without_the_row_locks(
-    app, database_url, db_backend, village, counter, one_household, now
+    sqlite_only, app, database_url, db_backend, village, counter, one_household, now
 ):
     """SQLite's `BEGIN IMMEDIATE` lets one writer in at a time: with the row locks taken
     away (and no second barrier, which would wait for ever) the outcome is exact still."""
-    if db_backend != "sqlite":
-        pytest.skip("SQLite only: on PostgreSQL the row locks are what orders the writes")
     reward = a_reward(counter[0], village, cost=20, stock=3)
     jobs = redeem_jobs(village, counter, [one_household], reward)
     outcome = race(database_url, "redeem", jobs, locked=False, hold=False)

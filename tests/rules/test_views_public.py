@@ -578,8 +578,9 @@ def test_village_home_without_votes(client, village):
 
 
 # The village with its town, the notices, the votes with their ballot counts, the red
-# board's newest entries and the newest commended nominees (each section one statement).
-HOME_STATEMENTS = 5
+# board's newest entries, the newest commended nominees and the points leaders (each
+# section one statement). The 积分榜 section (portal/points/home.py) added one: 5 → 6.
+HOME_STATEMENTS = 6
 
 
 def test_village_home_costs_a_fixed_number_of_statements(client, village, clerk, voter, at):
