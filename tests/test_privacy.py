@@ -40,10 +40,11 @@ from portal.demo import DEMO_VILLAGE, VILLAGER_PHONES, seed_demo
 from portal.extensions import db
 from portal.nominations.models import Nomination
 from portal.notices.models import Notice, NoticeAttachment, NoticeCategory, NoticeQuestion
+from portal.points.models import PointsEntry
 from portal.privacy import surname_form
 from portal.publicity.models import Publicity
 from portal.rules.models import ArticleComment, RuleArticle, RuleDocument, RuleVersion
-from portal.villages.models import Resident, Village
+from portal.villages.models import Household, Resident, Village
 from tests.conftest import login_as
 
 PHONE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
@@ -85,6 +86,27 @@ def argument_rows() -> dict[frozenset[str], list[dict]]:
     periods = db.session.execute(sa.select(Publicity.village_id, Publicity.id)).all()
     entries = db.session.execute(sa.select(BoardEntry.village_id, BoardEntry.id)).all()
     nominations = db.session.execute(sa.select(Nomination.village_id, Nomination.id)).all()
+    # Points: a sample of the entries in each state, and of the households with points
+    # and without (every household's statement is the same page with other figures).
+    ranked = sa.func.row_number().over(partition_by=PointsEntry.state, order_by=PointsEntry.id)
+    sampled = sa.select(PointsEntry.village_id, PointsEntry.id, ranked.label("n")).subquery()
+    entries += db.session.execute(
+        sa.select(sampled.c.village_id, sampled.c.id).where(sampled.c.n <= 4)
+    ).all()
+    with_points = sa.select(PointsEntry.household_id)
+    households = (
+        db.session.execute(
+            sa.select(Household.village_id, Household.id)
+            .where(Household.id.in_(with_points))
+            .order_by(Household.id)
+            .limit(12)
+        ).all()
+        + db.session.execute(
+            sa.select(Household.village_id, sa.func.min(Household.id))
+            .where(Household.id.not_in(with_points))
+            .group_by(Household.village_id)
+        ).all()
+    )
     rows = {
         frozenset(): [{}],
         frozenset({"village", "nomination_id"}): [
@@ -92,6 +114,9 @@ def argument_rows() -> dict[frozenset[str], list[dict]]:
         ],
         frozenset({"village", "entry_id"}): [
             {"village": slug[v], "entry_id": e} for v, e in entries
+        ],
+        frozenset({"village", "household_id"}): [
+            {"village": slug[v], "household_id": h} for v, h in households
         ],
         frozenset({"village", "publicity_id"}): [
             {"village": slug[v], "publicity_id": p} for v, p in periods

@@ -320,6 +320,7 @@ def upgrade():
     )
     with op.batch_alter_table("points_ledger", schema=None) as batch_op:
         batch_op.create_index("ix_points_ledger_household", ["household_id", "id"], unique=False)
+        batch_op.create_index("ix_points_ledger_village", ["village_id", "id"], unique=False)
         batch_op.create_index(
             "ix_points_ledger_village_kind", ["village_id", "kind", "id"], unique=False
         )
@@ -330,6 +331,7 @@ def downgrade():
     drop_append_only(op, "points_ledger")
     with op.batch_alter_table("points_ledger", schema=None) as batch_op:
         batch_op.drop_index("ix_points_ledger_village_kind")
+        batch_op.drop_index("ix_points_ledger_village")
         batch_op.drop_index("ix_points_ledger_household")
 
     op.drop_table("points_ledger")

@@ -237,6 +237,7 @@ class LedgerEntry(db.Model):
     __tablename__ = "points_ledger"
     __table_args__ = (
         sa.Index("ix_points_ledger_household", "household_id", "id"),
+        sa.Index("ix_points_ledger_village", "village_id", "id"),
         sa.Index("ix_points_ledger_village_kind", "village_id", "kind", "id"),
         sa.CheckConstraint("balance_after >= 0", name="balance_after_not_negative"),
         sa.CheckConstraint("(kind = 'award') = (entry_id IS NOT NULL)", name="award_has_entry"),

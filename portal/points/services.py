@@ -122,7 +122,7 @@ STATE_LABELS = {
     EntryState.PENDING: _l("待审核"),
     EntryState.APPROVED: _l("公示中"),
     EntryState.FINAL: _l("已生效"),
-    EntryState.REJECTED: _l("未通过"),
+    EntryState.REJECTED: _l("未通过审核"),
 }
 
 CHANNEL_LABELS = {
@@ -428,10 +428,18 @@ def _period_end(item: PointItem, on: date) -> date:
 
 def cap_use(item: PointItem, household_id: int, on: date) -> CapUse | None:
     """What `household_id` has had of `item` in the cap period containing `on`: every
-    entry not rejected counts (pending, in 公示, final), so the cap holds at recording."""
+    entry not rejected counts (pending, in 公示, final and not reversed), so the cap holds
+    at recording."""
     if item.cap is None:
         return None
     start, end = _period_start(item, on), _period_end(item, on)
+    original = sa.orm.aliased(LedgerEntry)
+    # An entry corrected by a reversal no longer counts against the cap.
+    reversed_entries = (
+        sa.select(original.entry_id)
+        .join(LedgerEntry, LedgerEntry.reverses_id == original.id)
+        .where(original.household_id == household_id, original.entry_id.is_not(None))
+    )
     used = db.session.scalar(
         sa.select(sa.func.coalesce(sa.func.sum(sa.func.abs(PointsEntry.points)), 0)).where(
             PointsEntry.household_id == household_id,
@@ -439,6 +447,7 @@ def cap_use(item: PointItem, household_id: int, on: date) -> CapUse | None:
             PointsEntry.occurred_on >= start,
             PointsEntry.occurred_on < end,
             PointsEntry.state != EntryState.REJECTED,
+            PointsEntry.id.not_in(reversed_entries),
         )
     )
     return CapUse(int(used), item.cap, item.cap_period, start)

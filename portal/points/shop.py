@@ -316,10 +316,11 @@ def find_households(village: Village, query: str, limit: int = 10) -> list[House
     from portal.paging import clean_query, contains_pattern
     from portal.villages.models import Resident
 
+    # A scanned card's address is matched before the search term is cut to its length.
+    scanned = CARD_LINK.search("".join(ch for ch in (query or "")[:500] if ch.isprintable()))
     text = clean_query(query)
     if not text:
         return []
-    scanned = CARD_LINK.search(text)
     if scanned is not None:
         household = db.session.get(Household, int(scanned.group(1)))
         return [household] if household is not None and household.village_id == village.id else []

@@ -40,11 +40,20 @@ SUBJECTS = {
 HOUSEHOLD_ONLY = ("慕容长风", "北街 99 号")
 
 
-def forbidden_words() -> set[str]:
+def forbidden_words(masked: bool = True) -> set[str]:
     words = set()
     for name, door in [*SUBJECTS.values(), HOUSEHOLD_ONLY]:
-        words |= {name, name[:2] + "**", name[:2] + "*", door, door.replace(" ", "")}
+        words |= {name, door, door.replace(" ", "")}
+        if masked:
+            words |= {name[:2] + "**", name[:2] + "*"}
     return words
+
+
+def lists_every_household(path: str) -> bool:
+    """The points pages list every household of the village by its head's masked name
+    (DESIGN.md 2.5): there a masked name says nothing of the black board; the full name
+    and the door number still must not appear."""
+    return "/points" in urlsplit(path).path
 
 
 @pytest.fixture
@@ -166,8 +175,8 @@ def without_the_query(path: str, body: str) -> str:
 
 
 def assert_nothing_of_the_black_board(seen):
-    words = forbidden_words()
     for path, response in seen:
+        words = forbidden_words(masked=not lists_every_household(path))
         body = (
             response.get_data(as_text=True)
             if response.mimetype.startswith(

@@ -357,9 +357,9 @@ def test_the_pages_cost_the_same_with_3_and_12_items(client, village, path):
     many = count_statements(client, path)
     assert few == many
     # Access, and the schedule's two statements; the home adds its one for the figures,
-    # one for the 公示 tile, one for the 红黑榜 tile and one for the 好人推荐 tile (each
-    # feature's tile is one statement).
-    assert many <= ACCESS + (2 if path == PAGE else 6)
+    # one for the 公示 tile, one for the 红黑榜 tile, one for the 好人推荐 tile and one for
+    # the 积分 tile (each feature's tile is one statement).
+    assert many <= ACCESS + (2 if path == PAGE else 7)
 
 
 # --- the demo ------------------------------------------------------------------------------

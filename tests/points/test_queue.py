@@ -313,8 +313,9 @@ def test_the_console_tile_appears_with_the_first_entry(
     record(grid_worker, village, households[0], "G01")
     text = client.get("/v/hubin/manage/").text
     assert "积分待审核" in text and 'href="/v/hubin/manage/points"' in text
-    tile = text[text.index('href="/v/hubin/manage/points"') - 40 :]
-    assert 'class="tile-urgent"' in tile[:60]
+    # The tile: the list item around its label (the console's tabs link there too).
+    tile = text[: text.index("积分待审核")].rsplit("<li", 1)[1]
+    assert 'class="tile-urgent"' in tile and 'href="/v/hubin/manage/points"' in tile
     assert "干部户积分监督" not in text
     login_as(client, supervisor)
     text = client.get("/v/hubin/manage/").text

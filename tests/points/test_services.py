@@ -484,3 +484,17 @@ def test_the_year_end_closes_and_opens_without_deleting(
     with pytest.raises(PointsError), unit_of_work():
         services.close_year(committee, village, 2026, mode)
     assert count(YearEnd) == 1
+
+
+def test_a_reversed_entry_frees_its_cap(village, households, committee, second_member, at):
+    entry = award(committee, second_member, village, households[0], "J06")  # 20, cap 20 a year
+    with pytest.raises(PointsError):
+        record(committee, village, households[0], "J06")
+    at(START + timedelta(days=5))
+    original = db.session.scalars(
+        sa.select(LedgerEntry).where(LedgerEntry.entry_id == entry.id)
+    ).one()
+    with unit_of_work():
+        services.reverse(committee, village, original, "同一件事记了两次")
+    record(committee, village, households[0], "J06", on=TODAY)
+    assert count(PointsEntry) == 2
