@@ -1197,22 +1197,58 @@ class Statement:
     open_entries: list[PointsEntry]
     months: list[MonthPoint] = field(default_factory=list)
     reversed_ids: set[int] = field(default_factory=set)
+    # Entries final by the clock and not yet written to the ledger (`flask tick` or the
+    # household's next write does it): shown after the ledger's rows, counted the same.
+    due: list[DueRow] = field(default_factory=list)
 
 
-def statement(household: Household, year: int | None = None, now=None) -> Statement:
-    """A household's statement for a book year: its ledger rows, its entries not yet
-    final, and the balance at the end of each month so far (for the chart and its
-    table)."""
+@dataclass(frozen=True)
+class DueRow:
+    entry: PointsEntry
+    points: int  # what it takes or adds: a deduction takes the balance no lower than zero
+    balance_after: int
+
+
+def statement(
+    household: Household, year: int | None = None, now=None, current: int | None = None
+) -> Statement:
+    """A household's statement for a book year: its ledger rows, the entries final by the
+    clock and not yet written, its entries not yet final, and the balance at the end of
+    each month so far (for the chart and its table), all agreeing with its standing."""
     now = now or clock.now()
-    year = year or open_year(household.village_id, now)
+    if current is None:
+        current = book_year(household.village_id, now)
+    year = year or current
     rows = ledger_rows(household, year)
-    open_entries = list(
-        db.session.scalars(
-            household_entries(household).where(
-                PointsEntry.state.in_([EntryState.PENDING, EntryState.APPROVED])
-            )
+    stored = (
+        db.session.scalar(
+            sa.select(PointsAccount.balance).where(PointsAccount.household_id == household.id)
         )
+        or 0
     )
+    found = db.session.execute(
+        household_entries(household)
+        .add_columns(_due_condition(now).label("due"))
+        .where(PointsEntry.state.in_([EntryState.PENDING, EntryState.APPROVED]))
+    ).all()
+    shown = Standing(balance=stored)
+    open_entries, due = [], []
+    running = stored
+    for entry, is_due_now in sorted(found, key=lambda pair: pair[0].id):
+        if entry.state == EntryState.PENDING:
+            shown.pending += entry.points
+        elif is_due_now:
+            taken = max(entry.points, -running)
+            running += taken
+            due.append(DueRow(entry, taken, running))
+            continue
+        else:
+            shown.in_notice += entry.points
+            if entry.points < 0:
+                shown.held += -entry.points
+        open_entries.append(entry)
+    shown.balance = running
+    open_entries.sort(key=lambda entry: entry.id, reverse=True)
     reversed_ids = set(
         db.session.scalars(
             sa.select(LedgerEntry.reverses_id).where(
@@ -1231,14 +1267,19 @@ def statement(household: Household, year: int | None = None, now=None) -> Statem
             balance = pending_row.balance_after
             pending_row = next(by_row, None)
         months.append(MonthPoint(month, balance))
+    if year != current:
+        due = []
+    elif due and months:
+        months[-1] = MonthPoint(months[-1].month, running)
     return Statement(
         household=household,
         year=year,
-        standing=standing(household, now),
+        standing=shown,
         rows=rows,
         open_entries=open_entries,
         months=months,
         reversed_ids=reversed_ids,
+        due=due,
     )
 
 

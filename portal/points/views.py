@@ -265,7 +265,7 @@ def statement_context(village: Village, household: Household) -> dict:
     year = request.args.get("year", type=int)
     if year not in years:
         year = current
-    found = services.statement(household, year, now)
+    found = services.statement(household, year, now, current=current)
     open_views = _entry_views(found.open_entries, now)
     if not full:
         open_views = [v for v in open_views if v.entry.state == EntryState.APPROVED]

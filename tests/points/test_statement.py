@@ -241,11 +241,11 @@ def test_the_statement_count_is_pinned_and_constant(
 
 # The village; the user and their roles; the member's own household; the household; the
 # book year and the years with rows; the ledger rows with their entries, items and
-# rewards; the entries not yet final; the reversed rows; the standing (2); the 公示
-# periods and their objection counts; the rejected entries; the head. A visitor: no
-# user, roles, own household or rejected entries.
-STATEMENT_STATEMENTS = 16
-VISITOR_STATEMENTS = 12
+# rewards; the stored balance; the entries not yet written with whether each is final by
+# the clock; the reversed rows; the 公示 periods and their objection counts; the rejected
+# entries; the head. A visitor: no user, roles, own household or rejected entries.
+STATEMENT_STATEMENTS = 15
+VISITOR_STATEMENTS = 11
 
 
 def test_an_unknown_head_is_a_word_not_a_gap(client, village, households):
@@ -260,3 +260,23 @@ def test_a_household_of_several_shows_its_head(client, village, households, at):
     ResidentFactory(household=household, name="欧阳小明")
     page = client.get(url(household)).text
     assert "欧阳**" in page and "欧阳娜娜" not in page and "欧阳小明" not in page
+
+
+def test_an_entry_final_by_the_clock_counts_everywhere_before_it_is_written(
+    client, village, home, resident_user, committee, second_member, grid_worker, at
+):
+    """After its 公示, before `flask tick`: the balance, the rows and the month table
+    agree, and the entry is no longer listed as not yet final."""
+    award(grid_worker, committee, village, home, "G08", now=START - 20 * DAY)  # 30, written
+    entry = record(grid_worker, village, home, "G04")  # 20
+    approve(second_member, village, entry)
+    at(START + 4 * DAY)
+    assert (
+        db.session.scalar(db.select(db.func.count(LedgerEntry.id)).filter_by(household_id=home.id))
+        == 1
+    )
+    login_as(client, resident_user)
+    page = client.get(url(home)).text
+    assert "50 分" in page and "公示期满，已生效" in page
+    assert "还没有生效的积分" not in page
+    assert months_table(page)[-1][-1] == "50 分"
