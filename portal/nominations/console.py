@@ -177,9 +177,22 @@ def _red_choices() -> list[tuple]:
     return g.nomination_red_choices
 
 
+def _points_choices() -> list[tuple]:
+    """The catalogue's items that add points, a commendation may record: once a request."""
+    if "nomination_points_choices" not in g:
+        from portal.points import services as points
+
+        items = [i for i in points.catalogue(g.village) if i.points > 0]
+        g.nomination_points_choices = [("", _("不记积分"))] + [
+            (i.id, f"{i.code} {i.description}（+{i.points}）") for i in items
+        ]
+    return g.nomination_points_choices
+
+
 def _row_forms(nomination_id: int, formdata=None) -> RowForms:
     commend = row_form(CommendForm, nomination_id, formdata)
     commend.red_category_id.choices = _red_choices()
+    commend.points_item_id.choices = _points_choices()
     return RowForms(reject=row_form(RejectForm, nomination_id, formdata), commend=commend)
 
 
@@ -421,6 +434,7 @@ def commend(village, nomination_id: int):
             nomination,
             red_category_id=forms.commend.red_category_id.data,
             consented=bool(forms.commend.consented.data),
+            points_item_id=forms.commend.points_item_id.data,
         ),
         _("已评为好人，登上光荣榜。"),
     )

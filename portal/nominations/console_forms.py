@@ -36,6 +36,9 @@ class CommendForm(FlaskForm):
         _l("同时登上红榜（可不选）"), coerce=optional_int, validate_choice=False
     )
     consented = BooleanField(_l("本人同意公开姓名"))
+    points_item_id = SelectField(
+        _l("同时为这一户记积分（可不选）"), coerce=optional_int, validate_choice=False
+    )
 
 
 def row_form(form_cls, nomination_id: int, formdata=None):

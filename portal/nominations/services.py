@@ -749,10 +749,13 @@ def commend(
     *,
     red_category_id: int | None = None,
     consented: bool = False,
+    points_item_id: int | None = None,
     now: datetime | None = None,
 ) -> Nomination:
     """After 公示, every objection answered: on the honour roll. With `red_category_id`,
-    also a red-board entry through the boards' own service (its consent rule holds)."""
+    also a red-board entry through the boards' own service (its consent rule holds); with
+    `points_item_id`, also a points entry for the nominee's household through the points'
+    own service: pending, for another committee member to approve, then its 公示."""
     now = now or clock.now()
     require_committee(actor, nomination.village_id, NominationError)
     NOMINATION.lock(nomination)
@@ -782,7 +785,30 @@ def commend(
         )
         db.session.flush()
         nomination.board_entry_id = entry.id
+    if points_item_id:
+        _record_points(actor, nomination, points_item_id, now)
     return nomination
+
+
+def _record_points(actor: User, nomination: Nomination, item_id: int, now: datetime) -> None:
+    from portal.points import services as points
+
+    village = nomination.village
+    try:
+        points.record(
+            actor,
+            village,
+            nomination.nominee_household,
+            points.get_item(village, item_id),
+            clock.local_date(now),
+            # The village's own record, in its language, like what people type.
+            note=f"好人推荐第 {nomination.id} 号：评为好人",
+            now=now,
+        )
+    except Refusal as refused:
+        raise NominationError(
+            refused.message, status=refused.status, field="points_item_id"
+        ) from refused
 
 
 # --- the town's selection -------------------------------------------------------------

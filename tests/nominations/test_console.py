@@ -534,3 +534,45 @@ def test_commend_in_place_leaves_the_row_ready_to_forward(client, committee, end
     assert "已评为好人" in response.text and "报送镇街评选" in response.text
     assert "nominations-changed" in response.headers["HX-Trigger"]
     assert fresh(ended.id).state == NominationState.COMMENDED
+
+
+def test_commend_with_points_records_a_pending_entry_for_the_household(
+    client, committee, ended, village
+):
+    from portal.points.catalogue import seed_catalogue
+    from portal.points.models import EntryState, PointItem, PointsEntry
+
+    with unit_of_work():
+        seed_catalogue(village)
+    item = db.session.scalars(sa.select(PointItem).filter_by(village_id=village.id, code="G09"))
+    item = item.one()
+    login_as(client, committee)
+    page = client.get(f"{Q}/{ended.id}").text
+    assert f'<option value="{item.id}">G09 ' in page and "K01" not in page
+    response = client.post(
+        f"{Q}/{ended.id}/commend", data={f"n{ended.id}-points_item_id": str(item.id)}
+    )
+    assert response.status_code == 303
+    entry = db.session.scalars(sa.select(PointsEntry)).one()
+    assert entry.household_id == ended.nominee_household_id and entry.item_id == item.id
+    assert entry.state == EntryState.PENDING and entry.recorded_by_id == committee.id
+    assert f"第 {ended.id} 号" in entry.note
+    assert fresh(ended.id).state == NominationState.COMMENDED
+
+
+def test_commend_with_another_villages_points_item_writes_nothing(client, committee, ended):
+    from portal.points.catalogue import seed_catalogue
+    from portal.points.models import PointItem
+
+    other = VillageFactory()
+    with unit_of_work():
+        seed_catalogue(other)
+    foreign = db.session.scalars(sa.select(PointItem).filter_by(village_id=other.id)).first()
+    login_as(client, committee)
+    before = writes()
+    response = client.post(
+        f"{Q}/{ended.id}/commend", data={f"n{ended.id}-points_item_id": str(foreign.id)}
+    )
+    assert response.status_code == 404
+    assert writes() == before
+    assert fresh(ended.id).state == NominationState.NOTICE
