@@ -44,9 +44,10 @@ BODY_FITS_WITH_PHOTO = 350
 ARTICLE_TITLES_FIT = 16
 
 
-def qr_svg(url: str, label: str) -> Markup:
+def qr_svg(url: str, label: str, css_class: str = "poster-qr") -> Markup:
     """The QR code of `url` as inline SVG: black modules, a four-module quiet zone, sized by
-    CSS (no width or height, no style attribute), named for assistive technology."""
+    CSS (no width or height, no style attribute), named for assistive technology. The
+    posters and the households' points cards print theirs with it."""
     out = io.BytesIO()
     segno.make(url, error="m", micro=False).save(
         out,
@@ -58,7 +59,7 @@ def qr_svg(url: str, label: str) -> Markup:
         border=4,
         dark="#000",
         light="#fff",
-        svgclass="poster-qr",
+        svgclass=css_class,
         lineclass=None,
     )
     svg = out.getvalue().decode("ascii")

@@ -20,15 +20,12 @@ rejected entry is 404 for everyone but the household and the committee.
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 
-import segno
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, g, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from markupsafe import Markup, escape
 from sqlalchemy.orm import joinedload
 from werkzeug.routing import BuildError
 
@@ -38,6 +35,7 @@ from portal.auth.access import load_village, login_required, roles_in_village, v
 from portal.auth.models import Role
 from portal.extensions import db
 from portal.htmx import render
+from portal.notices.posters import qr_svg
 from portal.paging import Page, clamp_page
 from portal.points import services
 from portal.points.chart import balance_chart
@@ -323,27 +321,6 @@ def household(village: Village, household_id: int):
 # --- the QR card ----------------------------------------------------------------------
 
 
-def card_qr(url: str, label: str) -> Markup:
-    """The QR code of `url` as inline SVG (segno, as posters make theirs): sized by CSS,
-    no style attribute, named for assistive technology."""
-    out = io.BytesIO()
-    segno.make(url, error="m", micro=False).save(
-        out,
-        kind="svg",
-        xmldecl=False,
-        svgns=True,
-        nl=False,
-        omitsize=True,
-        border=4,
-        dark="#000",
-        light="#fff",
-        svgclass="points-card-qr",
-        lineclass=None,
-    )
-    svg = out.getvalue().decode("ascii")
-    return Markup(svg.replace("<svg ", f'<svg role="img" aria-label="{escape(label)}" ', 1))
-
-
 @bp.get("/v/<village>/points/households/<int:household_id>/card")
 @login_required
 def card(village: str, household_id: int):
@@ -361,7 +338,7 @@ def card(village: str, household_id: int):
             household=found,
             head=_head_name(found, True),
             url=url,
-            qr=card_qr(url, _("扫码查看本户积分")),
+            qr=qr_svg(url, _("扫码查看本户积分"), css_class="points-card-qr"),
         )
     )
 
