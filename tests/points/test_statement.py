@@ -268,9 +268,10 @@ def test_an_entry_final_by_the_clock_counts_everywhere_before_it_is_written(
     """After its 公示, before `flask tick`: the balance, the rows and the month table
     agree, and the entry is no longer listed as not yet final."""
     award(grid_worker, committee, village, home, "G08", now=START - 20 * DAY)  # 30, written
-    entry = record(grid_worker, village, home, "G04")  # 20
+    entry = record(grid_worker, village, home, "G04", note="帮五保户挑水")  # 20
     approve(second_member, village, entry)
     at(START + 4 * DAY)
+    assert "帮五保户挑水" not in client.get(url(home)).text
     assert (
         db.session.scalar(db.select(db.func.count(LedgerEntry.id)).filter_by(household_id=home.id))
         == 1
@@ -279,4 +280,5 @@ def test_an_entry_final_by_the_clock_counts_everywhere_before_it_is_written(
     page = client.get(url(home)).text
     assert "50 分" in page and "公示期满，已生效" in page
     assert "还没有生效的积分" not in page
+    assert "帮五保户挑水" in page
     assert months_table(page)[-1][-1] == "50 分"
