@@ -56,6 +56,7 @@ def test_seed_demo_builds_the_town_and_three_villages(runner):
     assert hubin.name == "湖滨村"
 
 
+@pytest.mark.demo
 def test_seed_demo_twice_changes_nothing(runner):
     assert runner.invoke(args=["seed-demo"]).exit_code == 0
     first = counts()
@@ -88,6 +89,7 @@ def seed_elsewhere(tmp_path, read):
             db.engine.dispose()
 
 
+@pytest.mark.demo
 def test_seed_demo_is_the_same_people_every_time(runner, app, tmp_path):
     """A fixed random seed: the same names, birth years and door numbers on every run."""
 

@@ -230,6 +230,7 @@ def test_seeding_again_adds_nothing(runner):
     assert [(e.id, e.household_id, e.state) for e in entries(village)] == ids
 
 
+@pytest.mark.demo
 def test_the_boards_are_the_same_on_every_build(runner, tmp_path):
     """A fixed random seed: the same households, people and facts in every build."""
 

@@ -234,6 +234,7 @@ def test_seeding_again_adds_nothing(runner):
     assert [(n.id, n.nominee_resident_id, n.state) for n in nominations(village)] == ids
 
 
+@pytest.mark.demo
 def test_the_nominations_are_the_same_on_every_build(runner, tmp_path):
     """A fixed random seed: the same households, people and facts in every build."""
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
@@ -56,6 +57,7 @@ def count(model) -> int:
     return db.session.scalar(sa.select(sa.func.count()).select_from(model))
 
 
+@pytest.mark.demo
 def test_every_state_every_channel_and_the_objections(runner):
     village = seed(runner)
     everything = entries(village)
@@ -131,6 +133,7 @@ def test_every_state_every_channel_and_the_objections(runner):
     assert objection.answered_at is not None and objection.answered_at <= upheld[0].decided_at
 
 
+@pytest.mark.demo
 def test_the_books_add_up_and_nothing_is_negative(runner):
     village = seed(runner)
     assert services.verify() == []
@@ -221,6 +224,7 @@ def test_the_books_add_up_and_nothing_is_negative(runner):
     )
 
 
+@pytest.mark.demo
 def test_the_shop_is_stocked_with_redemptions_and_one_reversal(runner):
     village = seed(runner)
     shelves = shop.rewards(village)
@@ -260,6 +264,7 @@ def test_the_shop_is_stocked_with_redemptions_and_one_reversal(runner):
         assert reward.stock == put - taken + back, reward.name
 
 
+@pytest.mark.demo
 def test_the_shopkeeper_login_and_the_history_at_its_own_time(runner):
     seed(runner)
     keeper = user(demo.SHOPKEEPER_PHONE)
@@ -296,6 +301,7 @@ def test_the_shopkeeper_login_and_the_history_at_its_own_time(runner):
         assert db.session.scalar(sa.select(sa.func.max(column))) <= now, model
 
 
+@pytest.mark.demo
 def test_seeding_again_adds_nothing(runner):
     village = seed(runner)
     models = (
