@@ -125,7 +125,12 @@ def test_record_approve_notice_statement_and_redeem(browser, live_server, live_a
     worker, page = log_in(browser, live_server, GRID_WORKER_PHONE, f"{VILLAGE}/points/record")
     page.get_by_label("按门牌号或姓名查找这一户").fill(chosen["door"])
     page.get_by_role("button", name="查找").click()
-    page.locator(f'input[name="household"][value="{household_id}"]').check()
+    # The search answers as it is typed too: let every answer land before choosing.
+    page.wait_for_load_state("networkidle")
+    chosen_radio = page.locator(f'input[name="household"][value="{household_id}"]')
+    chosen_radio.check()
+    page.wait_for_load_state("networkidle")
+    expect(chosen_radio).to_be_checked()
     page.get_by_label("积分细则").select_option(value=str(chosen["item_id"]))
     page.get_by_label("说明（可不填）").fill(NOTE)
     page.get_by_role("button", name="记录", exact=True).click()
