@@ -40,7 +40,7 @@ from sqlalchemy.orm import joinedload
 from portal import clock
 from portal.actions import NotFound, Refusal
 from portal.audit.services import record_action
-from portal.auth.access import grids_of, is_verified_villager, require_committee
+from portal.auth.access import active_grants, grids_of, is_verified_villager, require_committee
 from portal.auth.models import Role, RoleGrant, User
 from portal.extensions import db
 from portal.inputs import required_text
@@ -339,19 +339,7 @@ def recording_channel(user, household: Household) -> Channel | None:
 
 
 def _holds(user: User, role: Role, village_id: int) -> bool:
-    return (
-        db.session.scalar(
-            sa.select(RoleGrant.id)
-            .where(
-                RoleGrant.user_id == user.id,
-                RoleGrant.role == role,
-                RoleGrant.village_id == village_id,
-                RoleGrant.revoked_at.is_(None),
-            )
-            .limit(1)
-        )
-        is not None
-    )
+    return bool(active_grants(user, [role], village_id=village_id))
 
 
 def _own_household(user: User) -> int | None:
