@@ -57,20 +57,34 @@ def conflict_message() -> str:
 
 
 @contextmanager
-def unit_of_work(conflict: Callable[[], Refusal] | None = None) -> Iterator[None]:
+def unit_of_work(
+    conflict: Callable[[], Refusal] | None = None, keep_loaded: bool = False
+) -> Iterator[None]:
     """Run one user action in one write transaction: commit at the end, or roll back whole.
 
     Nested use (a service that runs another service's action) joins the outer unit:
     only the outermost one commits. `conflict` builds the refusal for a lost race on a
     unique constraint where the action can say which one (it runs after the rollback).
+
+    `keep_loaded`: for an action on the hot path (a ballot) whose service re-reads under
+    its locks all it decides on. The request's reads so far join the write transaction
+    (`write_transaction(adopt=True)`), and what the action loaded and wrote stays loaded
+    after the commit, so the answer is rendered from the values just written instead of
+    reading each row again.
     """
     if in_write_transaction():
         yield
         return
-    write_transaction()
+    write_transaction(adopt=keep_loaded)
+    session = db.session()
+    expires = session.expire_on_commit
     try:
         yield
-        db.session.commit()
+        session.expire_on_commit = expires and not keep_loaded
+        try:
+            session.commit()
+        finally:
+            session.expire_on_commit = expires
     except IntegrityError as exc:
         db.session.rollback()
         raise (conflict() if conflict else Refusal(conflict_message())) from exc

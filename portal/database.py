@@ -75,7 +75,7 @@ def in_write_transaction() -> bool:
     return current is not None and session.info.get("write_transaction") is current
 
 
-def write_transaction() -> None:
+def write_transaction(adopt: bool = False) -> None:
     """Start the session's transaction holding the write lock.
 
     Call first thing in a user action that reads and then writes (balances, stock,
@@ -88,6 +88,12 @@ def write_transaction() -> None:
     lookups of the village and the user) is ended first: it holds nothing to lose.
     Anything else is refused: a transaction with writes in it is someone else's unit
     of work, and committing it here would commit it by accident.
+
+    `adopt`: on PostgreSQL, the read-only transaction in progress becomes the write
+    transaction instead of being ended, so nothing it loaded is loaded again. Only for an
+    action that re-reads under its row locks everything it decides on (read committed:
+    each statement sees what is committed when it runs); SQLite still needs its
+    `BEGIN IMMEDIATE`.
     """
     if in_write_transaction():
         return
@@ -98,6 +104,9 @@ def write_transaction() -> None:
                 "write_transaction() inside a transaction that has written: commit or roll "
                 "back that work first"
             )
+        if adopt and session.get_bind().dialect.name != "sqlite":
+            session.info["write_transaction"] = session.get_transaction()
+            return
         session.rollback()
     session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
     session.info["write_transaction"] = session.get_transaction()

@@ -11,6 +11,9 @@ import os
 import shutil
 from pathlib import Path
 
+import flask
+import jinja2
+import jinja2.bccache
 import pytest
 import sqlalchemy as sa
 from flask.testing import FlaskClient
@@ -45,6 +48,39 @@ def _compile_each_url_builder_once() -> None:
 
 
 _compile_each_url_builder_once()
+
+
+class _SharedTemplateCode(jinja2.BytecodeCache):
+    """Each template's compiled code, kept for every app the test process builds."""
+
+    def __init__(self) -> None:
+        self.codes: dict[str, tuple[str, object]] = {}
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        found = self.codes.get(bucket.key)
+        if found and found[0] == bucket.checksum:
+            bucket.code = found[1]
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        self.codes[bucket.key] = (bucket.checksum, bucket.code)
+
+
+def _compile_each_template_once() -> None:
+    """A new app has a new Jinja environment, which compiles every template it renders
+    again: a third of a test's time. The test process compiles each template once (its
+    source checked by checksum) and every app's environment loads the code."""
+    shared = _SharedTemplateCode()
+    create = flask.Flask.create_jinja_environment
+
+    def with_shared_code(self):
+        environment = create(self)
+        environment.bytecode_cache = shared
+        return environment
+
+    flask.Flask.create_jinja_environment = with_shared_code
+
+
+_compile_each_template_once()
 
 DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/test"
 TEST_SECRET = "testing-secret"
@@ -111,12 +147,34 @@ def template_database(db_backend, tmp_path_factory, worker_id) -> str:
     return url
 
 
+_cleaners: dict[str, tuple] = {}
+
+
 def _clean_postgres(url: str) -> None:
-    engine = sa.create_engine(url)
-    tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
+    """Empty every table and restart every sequence, in one round trip.
+
+    DELETE with triggers and foreign keys set aside (`session_replication_role`) costs
+    about 0.03 s for the whole schema, where TRUNCATE, which gives each of its tables new
+    files, costs 0.25 s. Any connection a previous test left open on the database (a racer
+    that outlived its test) is ended first, so nothing writes into the next test."""
+    if url not in _cleaners:
+        engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+        with engine.connect() as conn:
+            sequences = conn.scalars(
+                sa.text("SELECT sequencename FROM pg_sequences WHERE schemaname = 'public'")
+            ).all()
+        engine.dispose()
+        script = (
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid();"
+            "SET LOCAL session_replication_role = replica;"
+            + "".join(f'DELETE FROM "{t.name}";' for t in reversed(db.metadata.sorted_tables))
+            + "".join(f'ALTER SEQUENCE "{s}" RESTART;' for s in sequences)
+        )
+        _cleaners[url] = (engine, script)
+    engine, script = _cleaners[url]
     with engine.begin() as conn:
-        conn.execute(sa.text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-    engine.dispose()
+        conn.exec_driver_sql(script)
 
 
 def _recreate_postgres(url: sa.engine.URL, name: str, template: str | None = None) -> str:

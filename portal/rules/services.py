@@ -841,13 +841,37 @@ def ballot_of(version: RuleVersion, resident_id: int) -> Ballot | None:
     return db.session.scalar(_BALLOT_OF, {"version_id": version.id, "resident_id": resident_id})
 
 
-def _lock_eligibility(version: RuleVersion, resident_id: int) -> VoteEligibility | None:
-    """The resident's roll row, locked so one resident's ballots are written one at a time."""
-    return db.session.scalar(
-        sa.select(VoteEligibility)
-        .where(VoteEligibility.version_id == version.id, VoteEligibility.resident_id == resident_id)
-        .with_for_update()
+# The resident's roll row and their ballot, if any, in one statement; the roll row locked.
+_ROLL_ROW_AND_BALLOT = (
+    sa.select(VoteEligibility, Ballot)
+    .outerjoin(
+        Ballot,
+        sa.and_(
+            Ballot.version_id == VoteEligibility.version_id,
+            Ballot.resident_id == VoteEligibility.resident_id,
+        ),
     )
+    .where(
+        VoteEligibility.version_id == sa.bindparam("version_id", type_=sa.Integer),
+        VoteEligibility.resident_id == _RESIDENT_ID,
+    )
+    .with_for_update(of=VoteEligibility)
+    .execution_options(populate_existing=True)
+)
+
+
+def _lock_roll_row(
+    version: RuleVersion, resident_id: int
+) -> tuple[VoteEligibility | None, Ballot | None]:
+    """The resident's roll row, locked so one resident's ballots are written one at a time,
+    and their ballot as it stands under that lock (None for either that is not there)."""
+    row = db.session.execute(
+        _ROLL_ROW_AND_BALLOT, {"version_id": version.id, "resident_id": resident_id}
+    ).first()
+    return (row[0], row[1]) if row else (None, None)
+
+
+_VERSION_COLUMNS = [column.key for column in sa.inspect(RuleVersion).column_attrs]
 
 
 def _ready_to_take_ballots(version: RuleVersion, now: datetime) -> None:
@@ -856,7 +880,8 @@ def _ready_to_take_ballots(version: RuleVersion, now: datetime) -> None:
     write_transaction()
     if not freeze_roll_if_due(version, now):
         db.session.flush()
-        db.session.refresh(version)
+        # Its own columns only: the document and village it hangs on stay as loaded.
+        db.session.refresh(version, _VERSION_COLUMNS)
 
 
 def not_on_roll_message(version: RuleVersion, resident: Resident | None = None) -> str:
@@ -913,8 +938,7 @@ def cast_ballot(
     Online voting needs a verified account linked to a resident on the roll. A second
     cast changes the first ballot in place ("change my vote"): there is never a second
     row. Two casts at once for one resident meet at the roll row's lock (PostgreSQL) or
-    the write lock (SQLite); should an insert still collide with the unique constraint,
-    it becomes a change of the ballot that won.
+    the write lock (SQLite), and the unique constraint stands behind them.
     """
     now = _now(now)
     choice = _parse_choice(choice)
@@ -924,9 +948,9 @@ def cast_ballot(
     if not vote_is_open(version, now):
         raise RuleError(_("现在不在表决时间内。"), status=409)
     resident_id = user.resident_id
-    if _lock_eligibility(version, resident_id) is None:
+    on_the_roll, existing = _lock_roll_row(version, resident_id)
+    if on_the_roll is None:
         raise RuleError(not_on_roll_message(version, user.resident), status=403)
-    existing = ballot_of(version, resident_id)
     if existing is None:
         ballot = Ballot(
             version_id=version.id,
@@ -936,12 +960,10 @@ def cast_ballot(
             cast_by_id=user.id,
             cast_at=now,
         )
-        try:
-            with db.session.begin_nested():
-                db.session.add(ballot)
-            return CastOutcome(ballot, changed=False)
-        except sa.exc.IntegrityError:
-            existing = ballot_of(version, resident_id)
+        # Written at the commit: under the roll row's lock no other ballot of this
+        # resident can come first (were one to, the unit of work refuses, writing nothing).
+        db.session.add(ballot)
+        return CastOutcome(ballot, changed=False)
     if existing.channel == BallotChannel.PAPER:
         raise RuleError(_("你的纸质选票已由村委会录入，不能在网上更改。"), status=403)
     existing.choice = choice
@@ -993,9 +1015,13 @@ def enter_paper_ballot(
     _ready_to_take_ballots(version, now)
     if vote_phase(version, now) not in (VotePhase.OPEN, VotePhase.ENDED):
         raise RuleError(_("这次表决现在不能录入纸质选票。"))
-    if resident.village_id != version.village_id or _lock_eligibility(version, resident.id) is None:
+    on_the_roll, existing = (
+        _lock_roll_row(version, resident.id)
+        if resident.village_id == version.village_id
+        else (None, None)
+    )
+    if on_the_roll is None:
         raise RuleError(_("%(name)s不在本次表决的名单上，不能录入选票。", name=resident.name))
-    existing = ballot_of(version, resident.id)
     if existing is not None:
         raise _already_voted(resident, existing)
     ballot = Ballot(
@@ -1101,6 +1127,31 @@ _LIVE_COUNTS = sa.select(
 )
 
 
+def _counted(*where) -> sa.Label:
+    return sa.func.count().filter(*where)
+
+
+_BY_CHOICE_AND_CHANNEL = (
+    sa.select(
+        sa.func.count().label("cast"),
+        _counted(Ballot.choice == BallotChoice.YES).label("yes"),
+        _counted(Ballot.choice == BallotChoice.NO).label("no"),
+        _counted(Ballot.choice == BallotChoice.ABSTAIN).label("abstain"),
+        _counted(Ballot.channel == BallotChannel.ONLINE).label("online"),
+        _counted(Ballot.channel == BallotChannel.PAPER).label("paper"),
+    )
+    .where(Ballot.version_id == _VERSION_ID)
+    .subquery()
+)
+# The live counts and the tally by choice and channel of a frozen roll, in one statement:
+# what a ballot's answer shows (the tally is only shown where it is live).
+_LIVE_COUNTS_AND_TALLY = sa.select(
+    *_BY_CHOICE_AND_CHANNEL.c,
+    _HOUSEHOLDS_REPRESENTED.scalar_subquery(),
+    _ONLINE_CAPABLE,
+)
+
+
 def turnout(version: RuleVersion, now: datetime | None = None) -> Turnout:
     """Who has taken part so far: always public. Before the vote opens, all zero.
 
@@ -1136,6 +1187,25 @@ def turnout(version: RuleVersion, now: datetime | None = None) -> Turnout:
         represented,
         online_capable=online,
         year_rule_left_out=version.roll_year_rule_left_out or 0,
+    )
+
+
+def counts(version: RuleVersion, now: datetime | None = None) -> tuple[Turnout, Tally | None]:
+    """`turnout` and `tally` together; one statement while the vote is live."""
+    if version.result is not None or not version.roll_frozen:
+        return turnout(version, now), tally(version)
+    row = db.session.execute(_LIVE_COUNTS_AND_TALLY, {"version_id": version.id}).one()
+    cast, yes, no, abstain, online, paper, represented, online_capable = row
+    return (
+        Turnout(
+            version.roll_eligible_count or 0,
+            cast,
+            version.roll_household_count or 0,
+            represented,
+            online_capable=online_capable,
+            year_rule_left_out=version.roll_year_rule_left_out or 0,
+        ),
+        Tally(yes, no, abstain, online, paper) if tally_is_visible(version) else None,
     )
 
 

@@ -34,7 +34,6 @@ from portal.auth.access import (
     village_page,
     villager_standing,
 )
-from portal.extensions import db
 from portal.htmx import htmx_target, is_boosted, is_htmx, redirect_after_post, render
 from portal.rules import chart, diff, labels, listing, services
 from portal.rules.forms import CHOICE_LABELS, BallotForm, CommentForm
@@ -150,19 +149,29 @@ def _voter_status(version: RuleVersion) -> dict:
     return {"voter": "eligible", "ballot": services.ballot_of(version, user.resident_id)}
 
 
-def _vote_context(version: RuleVersion, form: BallotForm | None = None, **extra) -> dict:
-    """The ballot panel's context: the window, turnout, the tally if live, the reader's ballot."""
+def _vote_context(
+    version: RuleVersion,
+    form: BallotForm | None = None,
+    voter_status: dict | None = None,
+    **extra,
+) -> dict:
+    """The ballot panel's context: the window, turnout, the tally if live, the reader's ballot.
+
+    `voter_status`: where the reader stands, when the action that renders the panel has
+    just established it (a ballot cast under the roll row's lock), instead of asking again.
+    """
     now = clock.now()
     phase = version.vote_phase(now)
     has_vote = phase != VotePhase.NONE
     opened = phase in (VotePhase.OPEN, VotePhase.ENDED, VotePhase.CLOSED)
+    turnout, tally = services.counts(version, now) if opened else (None, None)
     context = {
         "has_vote": has_vote,
         "vote_phase": phase.value,
         "vote_open": phase == VotePhase.OPEN,
         "vote_closed": version.result is not None,
-        "turnout": services.turnout(version, now) if opened else None,
-        "tally": services.tally(version) if opened else None,
+        "turnout": turnout,
+        "tally": tally,
         "tally_live": version.tally_visibility == TallyVisibility.LIVE,
         "choices": list(BallotChoice),
         "vote_message": None,
@@ -173,7 +182,7 @@ def _vote_context(version: RuleVersion, form: BallotForm | None = None, **extra)
         "refusal": None,
     }
     if has_vote and version.result is None:
-        context.update(_voter_status(version))
+        context.update(voter_status or _voter_status(version))
         if context["voter"] == "eligible" and form is None:
             ballot = context["ballot"]
             form = BallotForm(
@@ -262,7 +271,9 @@ def cast_ballot(village: str, document_id: int, number: int):
         message = form.choice.errors[0] if form.choice.errors else _("页面已过期，请刷新后重试。")
         return _refuse(village, found, form, 422, message, partial)
     try:
-        with unit_of_work():
+        # The service re-reads the version and locks the roll row: the page's reads join
+        # its transaction and the panel is drawn from what it wrote.
+        with unit_of_work(keep_loaded=True):
             outcome = services.cast_ballot(found, current_user, form.choice.data)
     except Refusal as refusal:
         return _refuse(village, found, form, refusal.status, refusal.message, partial)
@@ -272,8 +283,10 @@ def cast_ballot(village: str, document_id: int, number: int):
     else:
         message = _("您的投票已记录：%(choice)s。", choice=label)
     if partial:
-        db.session.refresh(found)
-        return _panel(village, found, vote_message=message, just_voted=True)
+        voter_status = {"voter": "eligible", "ballot": outcome.ballot}
+        return _panel(
+            village, found, vote_message=message, just_voted=True, voter_status=voter_status
+        )
     flash(message, "success")
     return redirect_after_post(
         url_for(".version", village=village.slug, document_id=document_id, number=number)
