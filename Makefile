@@ -7,9 +7,9 @@ TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/test
 PYTEST_ARGS ?= -n 2
 FLASK := $(BIN)/flask --app portal
 
-.PHONY: setup run test test-sqlite test-postgres bench lint format translations extract-messages clean
+.PHONY: setup assets run test test-sqlite test-postgres bench lint format translations extract-messages clean
 
-setup: $(VENV)/.installed static/vendor/.copied translations
+setup: $(VENV)/.installed static/vendor/.copied translations assets
 
 $(VENV)/.installed: pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -26,6 +26,10 @@ static/vendor/.copied: node_modules/.package-lock.json
 	cp node_modules/htmx.org/dist/htmx.min.js static/vendor/htmx.min.js
 	cp node_modules/axe-core/axe.min.js static/vendor/axe.min.js
 	@touch $@
+
+# Fingerprinted, precompressed copies of static/ (portal/assets.py); fast when nothing changed.
+assets: $(VENV)/.installed static/vendor/.copied
+	@$(BIN)/python -m portal.assets build
 
 translations: $(VENV)/.installed
 	@$(BIN)/pybabel -q compile --use-fuzzy -d portal/translations
@@ -54,7 +58,7 @@ test-postgres:
 
 bench: setup
 	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y -qq wrk >/dev/null; } || { echo "make bench needs wrk (apt-get install wrk)"; exit 1; }
-	$(BIN)/python -m bench.run
+	$(BIN)/python -m bench.run $(ARGS)
 
 lint: setup
 	$(BIN)/ruff check .
@@ -73,4 +77,4 @@ extract-messages: setup
 	fi
 
 clean:
-	rm -rf $(VENV) node_modules static/vendor
+	rm -rf $(VENV) node_modules static/vendor static/build

@@ -75,22 +75,28 @@ class Config:
     BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
     LANGUAGES = ("zh_Hans_CN", "en")
 
-    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    # Shared by every worker and host (redis://...): memory:// counts per process, so each
+    # worker would grant its own five tries. Production refuses memory:// unless
+    # RATELIMIT_ALLOW_MEMORY=1 says only one process ever serves (portal.check_config).
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or "memory://"
+    RATELIMIT_ALLOW_MEMORY = os.environ.get("RATELIMIT_ALLOW_MEMORY") == "1"
+    # Prepended to every limiter key: several sites (or test runs) can share one Redis.
+    RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "")
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_RATE_LIMIT = "5 per minute"
     # Wrong reset codes 重设码 a person (and an address) may try in a while, as for logins.
     RESET_RATE_LIMIT = "5 per minute"
 
-    COMPRESS_MIMETYPES = [
-        "text/html",
-        "text/css",
-        "text/javascript",
-        "application/javascript",
-        "application/atom+xml",
-        "image/svg+xml",
-    ]
+    # Pages, compressed as they are made. Static files never reach Flask-Compress:
+    # WhiteNoise serves them, compressed once by `make setup` (portal/assets.py).
+    COMPRESS_MIMETYPES = ["text/html", "application/atom+xml"]
     COMPRESS_ALGORITHM = ["br", "gzip"]
     COMPRESS_MIN_SIZE = 500
+    # The fingerprinted copies of static/ and their manifest; by default static/build.
+    STATIC_BUILD_DIR = None
+    # Seconds a browser keeps a static file asked for by its plain name (a favicon); the
+    # fingerprinted names are kept a year.
+    STATIC_MAX_AGE = 600
 
     PROXY_FIX = int(os.environ.get("PROXY_FIX", "0"))
     PAGE_SIZE = 20

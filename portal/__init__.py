@@ -59,6 +59,7 @@ def create_app(config: str | dict | None = None) -> Flask:
     register_extensions(app)
     register_hosts(app)
     register_security(app)
+    register_static(app)
     register_templating(app)
     register_blueprints(app)
     register_commands(app)
@@ -67,7 +68,8 @@ def create_app(config: str | dict | None = None) -> Flask:
 
 def check_config(app: Portal) -> None:
     """Refuse to serve people without a secret key of the site's own (and, in production,
-    without its address); derive the hosts it answers to from that address."""
+    without its address, or with login limits each worker process counts for itself);
+    derive the hosts it answers to from that address."""
     production = app.config.get("PRODUCTION") and not app.testing
     if not app.config.get("SECRET_KEY"):
         if production:
@@ -89,6 +91,15 @@ def check_config(app: Portal) -> None:
         app.config["TRUSTED_HOSTS"] = hosts
     elif production:
         raise RuntimeError("SITE_URL must be set in the environment in production.")
+    storage = app.config.get("RATELIMIT_STORAGE_URI") or "memory://"
+    shared_limits = not storage.startswith("memory://") or app.config.get("RATELIMIT_ALLOW_MEMORY")
+    if production and not shared_limits:
+        # Each worker process would keep its own counts: with four workers, four times
+        # the login attempts the limit allows (SECURITY.md row 7).
+        raise RuntimeError(
+            "RATELIMIT_STORAGE_URI must name a store every worker shares (redis://...) in"
+            " production; set RATELIMIT_ALLOW_MEMORY=1 only if a single process serves."
+        )
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         Path(app.instance_path).mkdir(exist_ok=True)
     if app.config.get("PROXY_FIX"):
@@ -161,6 +172,13 @@ def register_security(app: Flask) -> None:
     from portal import security
 
     security.init_app(app)
+
+
+def register_static(app: Flask) -> None:
+    """/static/ is answered by WhiteNoise in front of the app (portal/assets.py)."""
+    from portal import assets
+
+    assets.init_app(app)
 
 
 def register_templating(app: Flask) -> None:

@@ -13,7 +13,7 @@ from flask_login import current_user
 from jinja2 import StrictUndefined
 from markupsafe import Markup, escape
 
-from portal import errors, i18n, privacy
+from portal import assets, errors, i18n, privacy
 
 
 def init_app(app: Flask) -> None:
@@ -46,6 +46,7 @@ def init_app(app: Flask) -> None:
     )
     errors.init_app(app)
     static_root = Path(app.static_folder)
+    manifest = assets.manifest_at(assets.build_folder(app))
 
     @cache
     def fingerprint(filename: str) -> str:
@@ -56,7 +57,12 @@ def init_app(app: Flask) -> None:
             return "0"
 
     def asset_url(filename: str) -> str:
-        """A static URL with a content hash, so browsers may cache it for a year."""
+        """The file's fingerprinted name from the set-up's build (`portal.assets`), which
+        browsers keep for a year; without a build, the plain name with `?v=<hash>`, which
+        `portal.assets.StaticFiles` sends with the same year's cache."""
+        hashed = manifest.get(filename)
+        if hashed is not None:
+            return url_for("static", filename=f"{assets.BUILD}/{hashed}")
         return url_for("static", filename=filename, v=fingerprint(filename))
 
     @app.context_processor
@@ -68,16 +74,6 @@ def init_app(app: Flask) -> None:
             "current_village": g.get("village"),
             "nav_roles": _nav_roles(),
         }
-
-    @app.after_request
-    def long_cache_for_fingerprinted_assets(response):
-        from flask import request
-
-        if request.endpoint == "static" and request.args.get("v"):
-            response.cache_control.public = True
-            response.cache_control.max_age = 31536000
-            response.cache_control.immutable = True
-        return response
 
 
 def machine_time(value: date | datetime | None) -> str:

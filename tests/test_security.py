@@ -201,6 +201,7 @@ def test_hsts_and_secure_cookies_in_production(monkeypatch, database_url):
 
     monkeypatch.setenv("SECRET_KEY", "x" * 32)
     monkeypatch.setenv("SITE_URL", "https://shanzhi.example")
+    monkeypatch.setenv("RATELIMIT_STORAGE_URI", "redis://127.0.0.1:6379/0")
     monkeypatch.setenv("SHANZHI_ENV", "production")
     import importlib
 
@@ -216,6 +217,7 @@ def test_hsts_and_secure_cookies_in_production(monkeypatch, database_url):
     finally:
         monkeypatch.delenv("SECRET_KEY")
         monkeypatch.delenv("SITE_URL")
+        monkeypatch.delenv("RATELIMIT_STORAGE_URI")
         monkeypatch.delenv("SHANZHI_ENV")
         importlib.reload(config)
 

@@ -45,7 +45,7 @@ def test_the_household_and_the_committee_print_the_card(
     assert 'role="img"' in svg and "aria-label=" in svg and "style=" not in svg
     assert qr_path(statement) in svg
     assert "打印" in text and "<script>" not in text and " on" not in svg
-    css = re.search(r'href="(/static/css/points\.css[^"]*)"', text).group(1)
+    css = re.search(r'href="(/static/(?:build/)?css/points\.[^"]*)"', text).group(1)
     sheet = client.get(css)
     assert sheet.status_code == 200 and b"size: A6" in sheet.data
     assert page.headers["Cache-Control"] == "no-store"
