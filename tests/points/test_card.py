@@ -53,7 +53,7 @@ def test_the_household_and_the_committee_print_the_card(
 
 def test_the_card_style_is_linked_from_the_card_alone(client, village, households):
     for path in ("/v/hubin/points", f"/v/hubin/points/households/{households[0].id}"):
-        assert "points.css" not in client.get(path).text
+        assert "css/points." not in client.get(path).text
 
 
 @pytest.mark.parametrize("who", ["stranger", "grid worker", "supervisor", "shopkeeper"])
