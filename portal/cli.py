@@ -23,6 +23,12 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(create_admin_command)
     app.cli.add_command(tick_command)
     app.cli.add_command(points_command)
+    from portal.photos import photos_command
+
+    app.cli.add_command(photos_command)
+    from portal.scale import seed_scale_command
+
+    app.cli.add_command(seed_scale_command)
 
 
 @click.command("tick")

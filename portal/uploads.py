@@ -9,6 +9,13 @@ text chunks), so what is served is only pixels this code wrote. A PDF, where a f
 accepts one, is kept as it came after a check of its frame, and is only ever served as
 a download.
 
+Beside each stored image, smaller renditions (`RENDITION_WIDTHS` wide, never wider than
+the image nor heavier in bytes) are written from the same clean pixels, named after it
+(`<stem>.w480.jpg`), so that a phone is sent a photo the size it shows. They are files of
+the same unit of work as the image; a photo stored before they existed is served whole
+until `flask photos renditions` has written them. Pages offer them in a `srcset`
+(templates/macros/photo.html) and `send_photo` serves one for `?w=<width>`.
+
 Each feature describes what it takes with one `UploadPolicy`: the form field its
 refusals belong beside, whether PDFs are accepted, its folder and its cap. Files are
 stored under random names in the policy's folder; the uploaded name is cleaned and kept
@@ -29,13 +36,13 @@ import re
 import secrets
 import unicodedata
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
 
-from flask import Response, abort, current_app, send_from_directory
+from flask import Response, abort, current_app, request, send_from_directory
 from flask_babel import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
@@ -46,6 +53,12 @@ MAX_SIDE = 2000  # longest side of a stored image, in pixels
 MAX_PIXELS = 40_000_000  # refuse to decode anything larger (about 7300 x 5500)
 NAME_MAX = 120
 JPEG_QUALITY = 85
+# The widths of the smaller copies kept beside a stored image: a phone's column (480) and
+# a phone's column at twice the pixels, or a desktop's (960). templates/macros/photo.html
+# offers the same widths.
+RENDITION_WIDTHS = (480, 960)
+RENDITION_QUALITY = 80  # a reduced photo shown small: 80 is indistinguishable from 85
+_STORED_IMAGE = re.compile(r"[0-9a-f]{32}\.(?:jpg|png)")
 
 # The first bytes of each accepted image format, and Pillow's name for it.
 _IMAGE_MAGIC = (
@@ -143,6 +156,8 @@ class Prepared:
     name: str
     width: int | None = None
     height: int | None = None
+    # The clean pixels `data` encodes, for the renditions `store` writes beside it.
+    pixels: Image.Image | None = field(default=None, repr=False, compare=False)
 
 
 def chosen_files(file_list) -> list:
@@ -178,6 +193,7 @@ class UploadPolicy:
     max_side: int = MAX_SIDE
     default_name: Callable[[], str] | None = None
     too_big_message: Callable[[int], str] = too_big
+    rendition_widths: tuple[int, ...] = RENDITION_WIDTHS
 
     def __post_init__(self):
         parts = Path(self.folder).parts
@@ -284,6 +300,7 @@ class UploadPolicy:
             name=_with_extension(name, ext),
             width=clean.width,
             height=clean.height,
+            pixels=clean,
         )
 
     # --- files on disk ---
@@ -294,13 +311,15 @@ class UploadPolicy:
         directory = self.directory()
         directory.mkdir(parents=True, exist_ok=True)
         stored_name = f"{secrets.token_hex(16)}.{prepared.extension}"
-        path = directory / stored_name
-        # "x": never overwrite, should two random names ever meet.
-        with open(path, "xb") as out:
-            files.written.append(path)
-            out.write(prepared.data)
-            out.flush()
-            os.fsync(out.fileno())
+        _write_new(directory / stored_name, prepared.data, files)
+        if prepared.kind == FileKind.IMAGE and self.rendition_widths:
+            pixels = prepared.pixels
+            if pixels is None:
+                with Image.open(io.BytesIO(prepared.data)) as image:
+                    pixels = image.copy()
+            for rendition in renditions(pixels, self.rendition_widths, len(prepared.data)):
+                name = rendition_name(stored_name, rendition.width, rendition.extension)
+                _write_new(directory / name, rendition.data, files)
         return stored_name
 
     def path(self, stored_name: str) -> Path:
@@ -308,6 +327,148 @@ class UploadPolicy:
         if not stored_name or Path(stored_name).name != stored_name or stored_name[0] == ".":
             raise ValueError("not a stored upload's name")
         return self.directory() / stored_name
+
+    def rendition_path(self, stored_name: str, width: int) -> Path | None:
+        """The stored rendition `width` wide of a stored image, or None where there is none
+        (the image is no wider, the rendition would weigh more, or it was stored before
+        renditions were made)."""
+        for extension in ("jpg", "png"):
+            path = self.path(rendition_name(stored_name, width, extension))
+            if path.is_file():
+                return path
+        return None
+
+    def write_missing_renditions(self, stored_name: str) -> int:
+        """Write the renditions a stored image lacks, each atomically (a rendition is
+        either whole or absent); how many were written. For images stored before
+        renditions were made: `flask photos renditions`."""
+        path = self.path(stored_name)
+        with Image.open(path) as image:
+            wanted = [w for w in self.rendition_widths if w < image.width]
+            missing = [w for w in wanted if self.rendition_path(stored_name, w) is None]
+            if not missing:
+                return 0
+            image.load()
+            pixels = image.copy()
+        written = 0
+        for rendition in renditions(pixels, missing, path.stat().st_size):
+            target = path.with_name(
+                rendition_name(stored_name, rendition.width, rendition.extension)
+            )
+            partial = path.with_name(f".{target.name}.{secrets.token_hex(4)}.partial")
+            try:
+                with open(partial, "xb") as out:
+                    out.write(rendition.data)
+                    out.flush()
+                    os.fsync(out.fileno())
+                os.replace(partial, target)
+            finally:
+                partial.unlink(missing_ok=True)
+            written += 1
+        return written
+
+    def stored_images(self) -> list[str]:
+        """The names of the images `store` wrote in this policy's folder (not their
+        renditions, not PDFs), in name order."""
+        directory = self.directory()
+        if not directory.is_dir():
+            return []
+        return sorted(p.name for p in directory.iterdir() if _STORED_IMAGE.fullmatch(p.name))
+
+
+def _write_new(path: Path, data: bytes, files: NewFiles) -> None:
+    # "x": never overwrite, should two random names ever meet.
+    with open(path, "xb") as out:
+        files.written.append(path)
+        out.write(data)
+        out.flush()
+        os.fsync(out.fileno())
+
+
+# --- renditions ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Rendition:
+    """A smaller copy of a stored image, encoded and ready to be written."""
+
+    width: int
+    height: int
+    extension: str
+    data: bytes
+
+
+def rendition_name(stored_name: str, width: int, extension: str) -> str:
+    """The file name of a stored image's rendition: `<stem>.w<width>.<extension>`."""
+    stem = stored_name.rsplit(".", 1)[0]
+    return f"{stem}.w{width}.{extension}"
+
+
+def renditions(pixels: Image.Image, widths: Iterable[int], original_bytes: int) -> list[Rendition]:
+    """The renditions of `pixels` at each of `widths` narrower than it, with no metadata:
+    JPEG, or PNG where the image has transparency or PNG keeps it lighter. One that
+    would weigh as much as the original (`original_bytes`) is left out: the original is
+    then the better file to send."""
+    if pixels.mode not in ("L", "RGB", "RGBA", "LA"):
+        transparent = pixels.mode == "PA" or "transparency" in pixels.info
+        pixels = pixels.convert("RGBA" if transparent else "RGB")
+    made = []
+    for width in sorted(set(widths)):
+        if width >= pixels.width:
+            continue
+        height = max(1, round(pixels.height * width / pixels.width))
+        small = pixels.resize((width, height), Image.Resampling.LANCZOS, reducing_gap=3.0)
+        small.info = {}
+        encoded = None
+        if small.mode not in ("RGBA", "LA"):
+            encoded = _encoded(small, "JPEG")
+        if encoded is None or len(encoded[1]) >= original_bytes:
+            # Transparency, or a drawing of flat colours (a notice scanned or drawn), which
+            # PNG keeps smaller than JPEG does.
+            encoded = _encoded(small, "PNG")
+        if len(encoded[1]) < original_bytes:
+            made.append(Rendition(width, height, *encoded))
+    return made
+
+
+def _encoded(pixels: Image.Image, fmt: str) -> tuple[str, bytes]:
+    out = io.BytesIO()
+    if fmt == "JPEG":
+        pixels.save(out, format="JPEG", quality=RENDITION_QUALITY, optimize=True, progressive=True)
+        return "jpg", out.getvalue()
+    # Not `optimize`: on a photo it costs seconds for a few per cent.
+    pixels.save(out, format="PNG")
+    return "png", out.getvalue()
+
+
+def requested_width(policy: UploadPolicy) -> int | None:
+    """The rendition width a photo's address asks for (`?w=480`), None for the original.
+    Only the widths the policy makes are addresses: anything else is 404, so no two
+    addresses name the same file by accident and caches keep one copy of each."""
+    asked = request.args.get("w")
+    if asked is None:
+        return None
+    for width in policy.rendition_widths:
+        if asked == str(width):
+            return width
+    abort(404)
+
+
+def served_file(policy: UploadPolicy, stored_name: str, content_type: str) -> tuple[Path, str]:
+    """The file a photo's address names and its type: the rendition `?w=` asks for when it
+    exists, else the stored image itself. 404 for a width the policy does not make or a
+    name `store` did not make."""
+    width = requested_width(policy)
+    try:
+        path = policy.path(stored_name)
+    except ValueError:
+        abort(404)
+    if width is not None:
+        rendition = policy.rendition_path(stored_name, width)
+        if rendition is not None:
+            kind = "image/png" if rendition.suffix == ".png" else "image/jpeg"
+            return rendition, kind
+    return path, content_type
 
 
 def _clean_pixels(image: Image.Image, max_side: int) -> Image.Image:
@@ -345,12 +506,20 @@ class NewFiles:
         self.written.clear()
 
     def remove_unlinked(self) -> None:
+        """Delete the files of removed rows, and with each image its renditions."""
         for path in self.to_remove:
-            try:
-                path.unlink(missing_ok=True)
-            except OSError:
-                current_app.logger.warning("could not remove uploaded file %s", path.name)
+            for gone in [path, *_renditions_on_disk(path)]:
+                try:
+                    gone.unlink(missing_ok=True)
+                except OSError:
+                    current_app.logger.warning("could not remove uploaded file %s", gone.name)
         self.to_remove.clear()
+
+
+def _renditions_on_disk(path: Path) -> list[Path]:
+    stem = path.name.rsplit(".", 1)[0]
+    shape = re.compile(re.escape(stem) + r"\.w[0-9]+\.(?:jpg|png)")
+    return [p for p in path.parent.glob(f"{stem}.w*") if shape.fullmatch(p.name)]
 
 
 @contextmanager
@@ -389,11 +558,14 @@ def send_photo(
 ) -> Response:
     """A stored photo, inline and sandboxed; 404 if it is not there. `shared`: anyone may
     read it and a cache may keep it an hour; otherwise it is `portal.privacy.private`
-    (no-store, noindex), for a photo only some may see."""
+    (no-store, noindex), for a photo only some may see.
+
+    `?w=480` (a width the policy makes) serves that rendition instead, under the same
+    rule and headers: the caller has decided who may see the photo, whatever its size."""
     from portal.privacy import private
 
+    path, content_type = served_file(policy, stored_name, content_type)
     try:
-        path = policy.path(stored_name)
         response = send_from_directory(
             path.parent,
             path.name,

@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import flask
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
@@ -150,6 +151,25 @@ def max_bytes() -> int:
 
 def stored_path(attachment: NoticeAttachment) -> Path:
     return ATTACHMENTS.path(attachment.stored_name)
+
+
+def served_file(attachment: NoticeAttachment) -> tuple[Path, str, str]:
+    """The file an attachment's address names, its type and the name it is offered under.
+
+    A photo's `?w=480` is its rendition that wide when there is one (else the photo
+    itself), named with the rendition's extension; a width not made, or any `?w=` on a
+    PDF, is 404 (`portal.uploads.served_file`)."""
+    if attachment.kind != AttachmentKind.IMAGE:
+        if flask.request.args.get("w") is not None:
+            flask.abort(404)
+        return stored_path(attachment), attachment.content_type, attachment.original_name
+    path, content_type = upload_rules.served_file(
+        ATTACHMENTS, attachment.stored_name, attachment.content_type
+    )
+    name = attachment.original_name
+    if path.name != attachment.stored_name:
+        name = upload_rules._with_extension(name, path.suffix.lstrip("."))
+    return path, content_type, name
 
 
 # --- the committee's actions --------------------------------------------------------

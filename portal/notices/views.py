@@ -202,13 +202,14 @@ def attachment(village, notice_id: int, attachment_id: int):
     if found is None:
         abort(404)
     is_pdf = found.kind == AttachmentKind.PDF
+    path, content_type, name = attachments.served_file(found)  # a photo's ?w=480 rendition
     try:
         response = send_from_directory(
-            attachments.attachment_dir(),
-            found.stored_name,
-            mimetype=found.content_type,
+            path.parent,
+            path.name,
+            mimetype=content_type,
             as_attachment=is_pdf,
-            download_name=found.original_name,
+            download_name=name,
             conditional=True,
             etag=True,
             max_age=7 * 24 * 3600,
@@ -216,7 +217,7 @@ def attachment(village, notice_id: int, attachment_id: int):
     except FileNotFoundError:
         abort(404)
     response.headers["Content-Disposition"] = attachments.content_disposition(
-        "attachment" if is_pdf else "inline", found.original_name
+        "attachment" if is_pdf else "inline", name
     )
     sandboxed(response)
     if notice.is_public:

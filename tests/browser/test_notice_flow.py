@@ -84,7 +84,8 @@ def test_publish_with_a_photo_find_it_and_ask(
     expect(page.locator(".notice-preview img")).to_have_attribute("alt", CAPTION)
     page.get_by_role("button", name="确认发布").click()
     expect(page.get_by_text("公告已发布")).to_be_visible()
-    assert len(list(attachment_dir.iterdir())) == 1
+    # The photo, and its 480 px rendition (it is narrower than 960).
+    assert len(list(attachment_dir.iterdir())) == 2
 
     # A villager, in a browser of their own, finds it.
     villager_context = browser.new_context(

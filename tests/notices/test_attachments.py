@@ -232,9 +232,12 @@ def test_create_a_draft_with_an_image_and_a_pdf(client, committee, store):
     assert (image.width, image.height) == (2000, 1333)
     assert image.village_id == notice.village_id and image.created_by_id == committee.id
     files = stored_files(store)
-    assert sorted(r.stored_name for r in rows) == files
+    # The photo's renditions lie beside it (portal.uploads.RENDITION_WIDTHS).
+    stem = image.stored_name.removesuffix(".jpg")
+    renditions = [f"{stem}.w480.jpg", f"{stem}.w960.jpg"]
+    assert sorted([*(r.stored_name for r in rows), *renditions]) == files
     for name in files:
-        assert re.fullmatch(r"[0-9a-f]{32}\.(jpg|pdf)", name)
+        assert re.fullmatch(r"[0-9a-f]{32}(\.w(480|960))?\.(jpg|pdf)", name)
         assert "村道" not in name
     assert (store / image.stored_name).stat().st_size == image.size_bytes
     actions = db.session.scalars(sa.select(ActionLog.action).order_by(ActionLog.id)).all()
