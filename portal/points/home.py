@@ -30,13 +30,9 @@ def _leaders() -> sa.Select:
     name (the first resident on the roster, as `services.heads` reads it), in the
     leaderboard's order (`services.leaderboard`)."""
     now = sa.bindparam("now", type_=PointsEntry.created_at.type)
-    due = (
-        sa.select(sa.func.coalesce(sa.func.sum(PointsEntry.points), 0))
-        .where(PointsEntry.household_id == PointsAccount.household_id, services.final_by_time(now))
-        .correlate(PointsAccount)
-        .scalar_subquery()
-    )
-    balance = sa.case((PointsAccount.balance + due < 0, 0), else_=PointsAccount.balance + due)
+    village_id = sa.bindparam("village_id", type_=sa.Integer)
+    due = services.due_by_household(village_id, now)
+    balance = services.final_balance(PointsAccount.balance, due)
     head = (
         sa.select(Resident.name)
         .where(Resident.household_id == PointsAccount.household_id, Resident.left_on.is_(None))
@@ -48,7 +44,8 @@ def _leaders() -> sa.Select:
     return (
         sa.select(PointsAccount.household_id, head.label("head"), balance.label("balance"))
         .join(Household, Household.id == PointsAccount.household_id)
-        .where(PointsAccount.village_id == sa.bindparam("village_id", type_=sa.Integer))
+        .outerjoin(due, due.c.household_id == PointsAccount.household_id)
+        .where(PointsAccount.village_id == village_id)
         .order_by(balance.desc(), Household.door_number, Household.id)
         .limit(HOME_LEADERS)
     )

@@ -1130,20 +1130,39 @@ def heads(household_ids: Iterable[int]) -> dict[int, Resident]:
     }
 
 
+def due_by_household(village_id, now) -> sa.Subquery:
+    """(household_id, points) of the village's entries final by the clock and not yet in
+    the ledger, summed per household. Only approved entries are looked at (the index on
+    village and state finds them), so its cost follows the entries in 公示, not the years
+    of entries a household has; `village_id` and `now` may be bound parameters."""
+    return (
+        sa.select(PointsEntry.household_id, sa.func.sum(PointsEntry.points).label("points"))
+        .where(
+            PointsEntry.village_id == village_id,
+            PointsEntry.state == EntryState.APPROVED,
+            _due_condition(now),
+        )
+        .group_by(PointsEntry.household_id)
+        .subquery("due")
+    )
+
+
+def final_balance(stored, due: sa.Subquery) -> sa.ColumnElement[int]:
+    """A household's balance as it stands by the clock: the ledger's, with what is due,
+    never below zero (扣完为止)."""
+    total = sa.func.coalesce(stored, 0) + sa.func.coalesce(due.c.points, 0)
+    return sa.case((total < 0, 0), else_=total)
+
+
 def leaderboard(village: Village, now: datetime | None = None) -> sa.Select:
     """Households by final balance, highest first (then door number), with the balance."""
     now = now or clock.now()
-    due = (
-        sa.select(sa.func.coalesce(sa.func.sum(PointsEntry.points), 0))
-        .where(PointsEntry.household_id == Household.id, _due_condition(now))
-        .correlate(Household)
-        .scalar_subquery()
-    )
-    stored = sa.func.coalesce(PointsAccount.balance, 0)
-    balance = sa.case((stored + due < 0, 0), else_=stored + due).label("balance")
+    due = due_by_household(village.id, now)
+    balance = final_balance(PointsAccount.balance, due).label("balance")
     return (
         sa.select(Household, balance)
         .outerjoin(PointsAccount, PointsAccount.household_id == Household.id)
+        .outerjoin(due, due.c.household_id == Household.id)
         .where(Household.village_id == village.id)
         .order_by(balance.desc(), Household.door_number, Household.id)
     )
