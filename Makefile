@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 5000
 TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/test
-PYTEST_ARGS ?= -n 2
+PYTEST_ARGS ?= -n 2 --durations=30
 FLASK := $(BIN)/flask --app portal
 
 .PHONY: setup assets run test test-sqlite test-postgres bench lint format translations extract-messages clean

@@ -97,6 +97,17 @@ def pytest_report_header(config):
     return f"database: {config.getoption('--db')}"
 
 
+def pytest_collection_modifyitems(config, items):
+    """A test marked `any_database` checks what no database changes (the bytes a page
+    weighs, the static files): the SQLite leg runs it, the PostgreSQL leg says so."""
+    if config.getoption("--db") != "postgres":
+        return
+    once = pytest.mark.skip(reason="the same on every database: run on the SQLite leg")
+    for item in items:
+        if item.get_closest_marker("any_database") is not None:
+            item.add_marker(once)
+
+
 def _pg_url() -> str:
     url = os.environ.get("TEST_DATABASE_URL") or DEFAULT_PG
     if url.startswith("postgres://"):

@@ -19,6 +19,9 @@ import pytest
 
 from portal import assets, create_app
 
+# Static files are files: no database changes them.
+pytestmark = pytest.mark.any_database
+
 STATIC = Path(__file__).resolve().parent.parent / "static"
 HTMX = STATIC / "vendor" / "htmx.min.js"
 HASHED_URL = re.compile(r"^/static/build/[\w/.-]+\.[0-9a-f]{10}\.\w+$")
