@@ -114,3 +114,28 @@ def test_pages_that_ask_not_to_be_stored_are_never_kept(app, client, village, cl
     assert client.get("/counted").text == "seen 1"
     assert client.get("/counted").text == "seen 2"
     assert not app.extensions["page_cache"].entries
+
+
+@pytest.mark.demo
+def test_no_page_of_the_demo_starts_a_visitors_session(client):
+    """A form on a page mints a CSRF token, and a token a session: a visitor's page with
+    one would carry a Set-Cookie and never be served from memory. Every board entry,
+    nomination and points entry of the demo a visitor may open, in each of its states
+    (those in 公示 include their objection form for villagers), and the pages around them."""
+    import sqlalchemy as sa
+
+    from portal.boards.models import BoardEntry
+    from portal.nominations.models import Nomination
+
+    paths = ["/", "/v/hubin/", "/v/hubin/boards", "/v/hubin/nominations", "/v/hubin/points"]
+    paths += [f"/v/hubin/boards/{i}" for i in db.session.scalars(sa.select(BoardEntry.id))]
+    paths += [f"/v/hubin/nominations/{i}" for i in db.session.scalars(sa.select(Nomination.id))]
+    opened = 0
+    for path in paths:
+        response = client.get(path)
+        if response.status_code != 200:
+            continue  # not public (a draft, an entry only its household may see)
+        opened += 1
+        assert "Set-Cookie" not in response.headers, path
+        assert 'name="csrf_token"' not in response.text, path
+    assert opened >= 12

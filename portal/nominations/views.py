@@ -227,9 +227,14 @@ def nomination_context(
         and (nomination.state in services.PUBLIC_STATES or insider),
         "in_notice": nomination.state == NominationState.NOTICE and period is not None,
         "may_withdraw": is_nominator and nomination.state == NominationState.SUBMITTED,
-        "withdraw_form": withdraw_form or WithdrawForm(formdata=None),
         "message": message,
     }
+    # Built only for the one who may withdraw: a form mints a CSRF token, and a token
+    # would give a visitor a session and the page a Set-Cookie, keeping it out of the
+    # page cache.
+    context["withdraw_form"] = withdraw_form or (
+        WithdrawForm(formdata=None) if context["may_withdraw"] else None
+    )
     if context["in_notice"]:
         context.update(objection_context(village, period, next_url=request.path))
     context.update(endorse_context(nomination, message=endorse_message, done=done))

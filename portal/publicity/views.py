@@ -77,6 +77,10 @@ def objection_context(
     """What the objection form partial needs; a feature's page calls this too."""
     own = services.own_objection(current_user, publicity)
     refusal = None if own else services.objecting_refusal(current_user, publicity)
+    if form is None and current_user.is_authenticated and not own and refusal is None:
+        # Only for one who may object: a form mints a CSRF token, which would give a
+        # visitor a session and keep the page out of the page cache.
+        form = ObjectionForm(formdata=None)
     return {
         "village": village,
         "publicity": publicity,
@@ -85,7 +89,7 @@ def objection_context(
         ),
         "own_objection": own,
         "objection_refusal": refusal,
-        "objection_form": form or ObjectionForm(formdata=None),
+        "objection_form": form,
         "objection_message": message,
         "objection_submitted": submitted,
         "objection_next": next_url or request.path,
