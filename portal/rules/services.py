@@ -874,6 +874,14 @@ def _lock_roll_row(
 _VERSION_COLUMNS = [column.key for column in sa.inspect(RuleVersion).column_attrs]
 
 
+def _insert(model):
+    """INSERT with the database's own ON CONFLICT (both dialects speak it)."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    dialect = db.session.get_bind().dialect.name
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(model)
+
+
 def _ready_to_take_ballots(version: RuleVersion, now: datetime) -> None:
     """The start of every ballot: the write transaction, the roll frozen if due, and the
     version re-read as it now stands."""
@@ -952,18 +960,27 @@ def cast_ballot(
     if on_the_roll is None:
         raise RuleError(not_on_roll_message(version, user.resident), status=403)
     if existing is None:
-        ballot = Ballot(
-            version_id=version.id,
-            resident_id=resident_id,
-            choice=choice,
-            channel=BallotChannel.ONLINE,
-            cast_by_id=user.id,
-            cast_at=now,
-        )
-        # Written at the commit: under the roll row's lock no other ballot of this
-        # resident can come first (were one to, the unit of work refuses, writing nothing).
-        db.session.add(ballot)
-        return CastOutcome(ballot, changed=False)
+        # The roll row's lock lets one of this resident's casts through at a time, but
+        # the ballot read with it is as of the statement's start: one cast that waited
+        # for the lock may not see the ballot the cast before it wrote. The insert gives
+        # way to that ballot, and this cast changes it instead.
+        values = {
+            "version_id": version.id,
+            "resident_id": resident_id,
+            "choice": choice,
+            "channel": BallotChannel.ONLINE,
+            "cast_by_id": user.id,
+            "cast_at": now,
+        }
+        ballot = db.session.scalars(
+            _insert(Ballot)
+            .values(**values)
+            .on_conflict_do_nothing(index_elements=["version_id", "resident_id"])
+            .returning(Ballot)
+        ).first()
+        if ballot is not None:
+            return CastOutcome(ballot, changed=False)
+        existing = ballot_of(version, resident_id)
     if existing.channel == BallotChannel.PAPER:
         raise RuleError(_("你的纸质选票已由村委会录入，不能在网上更改。"), status=403)
     existing.choice = choice
