@@ -1197,6 +1197,13 @@ def turnout(version: RuleVersion, now: datetime | None = None) -> Turnout:
             year_rule_left_out=size.year_rule_left_out,
         )
     voted, represented, online = db.session.execute(_LIVE_COUNTS, {"version_id": version.id}).one()
+    return _frozen_roll_turnout(version, voted, represented, online)
+
+
+def _frozen_roll_turnout(
+    version: RuleVersion, voted: int, represented: int, online: int
+) -> Turnout:
+    """The turnout of a live vote: the frozen roll's sizes and what has been counted."""
     return Turnout(
         version.roll_eligible_count or 0,
         voted,
@@ -1214,14 +1221,7 @@ def counts(version: RuleVersion, now: datetime | None = None) -> tuple[Turnout, 
     row = db.session.execute(_LIVE_COUNTS_AND_TALLY, {"version_id": version.id}).one()
     cast, yes, no, abstain, online, paper, represented, online_capable = row
     return (
-        Turnout(
-            version.roll_eligible_count or 0,
-            cast,
-            version.roll_household_count or 0,
-            represented,
-            online_capable=online_capable,
-            year_rule_left_out=version.roll_year_rule_left_out or 0,
-        ),
+        _frozen_roll_turnout(version, cast, represented, online_capable),
         Tally(yes, no, abstain, online, paper) if tally_is_visible(version) else None,
     )
 
