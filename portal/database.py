@@ -8,6 +8,15 @@ from flask import Flask
 from portal.extensions import db
 
 
+def insert(target):
+    """INSERT with ON CONFLICT, in the dialect of the session's database (SQLite and
+    PostgreSQL both speak it): `insert(Model).values(...).on_conflict_do_nothing()`."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    dialect = db.session.get_bind().dialect.name
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(target)
+
+
 def configure(app: Flask) -> None:
     with app.app_context():
         engine = db.engine

@@ -13,7 +13,7 @@ from flask_login import current_user
 from jinja2 import StrictUndefined
 from markupsafe import Markup, escape
 
-from portal import assets, errors, i18n, privacy
+from portal import assets, errors, i18n, privacy, uploads
 
 
 def init_app(app: Flask) -> None:
@@ -26,6 +26,8 @@ def init_app(app: Flask) -> None:
     app.jinja_env.lstrip_blocks = True
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.globals["nav_endpoints"] = app.view_functions
+    # The widths of the copies kept of each uploaded photo (templates/macros/photo.html).
+    app.jinja_env.globals["rendition_widths"] = uploads.RENDITION_WIDTHS
     app.jinja_env.filters["date"] = i18n.format_date
     app.jinja_env.filters["datetime"] = i18n.format_datetime
     app.jinja_env.filters["list_of"] = i18n.list_of

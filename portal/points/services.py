@@ -34,10 +34,9 @@ from datetime import date, datetime, timedelta
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import joinedload
 
-from portal import clock
+from portal import clock, database
 from portal.actions import NotFound, Refusal
 from portal.audit.services import record_action
 from portal.auth.access import active_grants, grids_of, is_verified_villager, require_committee
@@ -767,9 +766,7 @@ def lock_account(village_id: int, household_id: int) -> PointsAccount:
         "balance": 0,
         "updated_at": clock.now(),
     }
-    dialect = db.session.get_bind().dialect.name
-    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
-    db.session.execute(insert.values(**values).on_conflict_do_nothing())
+    db.session.execute(database.insert(table).values(**values).on_conflict_do_nothing())
     return db.session.scalars(
         sa.select(PointsAccount)
         .where(PointsAccount.household_id == household_id)
@@ -786,11 +783,10 @@ def open_year(village_id: int, now: datetime | None = None, *, lock: bool = Fals
     book = db.session.scalars(query.execution_options(populate_existing=True)).first()
     if book is None:
         year = clock.local_date(now or clock.now()).year
-        table = PointsBook.__table__
-        dialect = db.session.get_bind().dialect.name
-        insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
         db.session.execute(
-            insert.values(village_id=village_id, open_year=year).on_conflict_do_nothing()
+            database.insert(PointsBook.__table__)
+            .values(village_id=village_id, open_year=year)
+            .on_conflict_do_nothing()
         )
         return open_year(village_id, now, lock=lock)
     return book.open_year

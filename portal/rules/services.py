@@ -27,7 +27,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from portal import clock
+from portal import clock, database
 from portal.actions import Refusal
 from portal.audit.services import record_action
 from portal.auth.access import active_grants, is_verified_villager, require_committee
@@ -874,14 +874,6 @@ def _lock_roll_row(
 _VERSION_COLUMNS = [column.key for column in sa.inspect(RuleVersion).column_attrs]
 
 
-def _insert(model):
-    """INSERT with the database's own ON CONFLICT (both dialects speak it)."""
-    from sqlalchemy.dialects import postgresql, sqlite
-
-    dialect = db.session.get_bind().dialect.name
-    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(model)
-
-
 def _ready_to_take_ballots(version: RuleVersion, now: datetime) -> None:
     """The start of every ballot: the write transaction, the roll frozen if due, and the
     version re-read as it now stands."""
@@ -973,7 +965,7 @@ def cast_ballot(
             "cast_at": now,
         }
         ballot = db.session.scalars(
-            _insert(Ballot)
+            database.insert(Ballot)
             .values(**values)
             .on_conflict_do_nothing(index_elements=["version_id", "resident_id"])
             .returning(Ballot)
